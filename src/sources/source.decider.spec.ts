@@ -1,0 +1,184 @@
+import { fold, type CommandContext } from '../common/decider';
+import { given } from '../common/given-when-then';
+import {
+  sourceDecider,
+  type RegisterSource,
+  type Reliability,
+  type SourceCommand,
+  type SourceRegistered,
+  type SourceRegraded,
+} from './source.decider';
+
+const sourceId = '0b6a1d3e-8f2c-4e57-b9a4-5c7d2e1f9a30';
+
+const editor: CommandContext = { actor: 'editor@desk', role: 'editor', now: '2023-09-04T22:00:00Z' };
+const reader: CommandContext = { actor: 'reader@desk', role: 'reader', now: '2023-09-04T22:00:00Z' };
+const reviewer: CommandContext = { actor: 'reviewer@desk', role: 'reviewer', now: '2023-09-14T10:00:00Z' };
+const admin: CommandContext = { actor: 'admin@desk', role: 'admin', now: '2023-09-14T10:00:00Z' };
+
+const usOfficials: RegisterSource['data'] = {
+  sourceId,
+  kind: 'anonymous_group',
+  descriptor: 'US officials',
+  name: null,
+  anonymous: true,
+  affiliation: 'United States government',
+  reliability: 'C',
+  rationale: 'Unnamed officials with a policy interest in publicising the talks; their evidence is not shown to us.',
+};
+
+const register = (overrides: Partial<RegisterSource['data']> = {}, context = editor): SourceCommand => ({
+  type: 'RegisterSource',
+  data: { ...usOfficials, ...overrides },
+  context,
+});
+
+const regrade = (reliability: Reliability, rationale: string, context = reviewer): SourceCommand => ({
+  type: 'RegradeSource',
+  data: { reliability, rationale },
+  context,
+});
+
+const registered: SourceRegistered = {
+  type: 'SourceRegistered',
+  data: { ...usOfficials, at: editor.now, by: editor.actor },
+};
+
+const upgraded: SourceRegraded = {
+  type: 'SourceRegraded',
+  data: {
+    from: 'C',
+    to: 'B',
+    rationale: 'Their account of the Vladivostok meeting and the armored train held up.',
+    at: reviewer.now,
+    by: reviewer.actor,
+  },
+};
+
+describe('source decider', () => {
+  describe('RegisterSource', () => {
+    it('When an editor registers the anonymous US officials, then they are registered with grade and rationale', () => {
+      given(sourceDecider, []).when(register()).then([registered]);
+    });
+
+    it('When an editor registers Kim Jong-un by name, then the name and affiliation are recorded', () => {
+      const kim = {
+        kind: 'person',
+        descriptor: 'Kim Jong-un, leader of North Korea',
+        name: 'Kim Jong-un',
+        anonymous: false,
+        affiliation: 'Government of North Korea',
+        reliability: 'D',
+        rationale: 'His statements reach us through state media and serve its messaging.',
+      } as const;
+      given(sourceDecider, [])
+        .when(register(kim))
+        .then([{ type: 'SourceRegistered', data: { ...usOfficials, ...kim, at: editor.now, by: editor.actor } }]);
+    });
+
+    it.each([reviewer, admin])('When the role is $role, then registering is allowed', (context) => {
+      given(sourceDecider, [])
+        .when(register({}, context))
+        .then([{ type: 'SourceRegistered', data: { ...usOfficials, at: context.now, by: context.actor } }]);
+    });
+
+    it('When the rationale has surrounding whitespace, then it is recorded trimmed', () => {
+      given(sourceDecider, [])
+        .when(register({ rationale: `  ${usOfficials.rationale}\n` }))
+        .then([registered]);
+    });
+
+    it('When a reader registers a source, then it is refused as SOURCE.EDITOR_REQUIRED', () => {
+      given(sourceDecider, []).when(register({}, reader)).thenThrows('SOURCE.EDITOR_REQUIRED');
+    });
+
+    it.each(['Jane Doe', ''])(
+      'When an anonymous source is given the name %j, then it is refused as SOURCE.ANONYMOUS_WITH_NAME',
+      (name) => {
+        given(sourceDecider, []).when(register({ name })).thenThrows('SOURCE.ANONYMOUS_WITH_NAME');
+      },
+    );
+
+    it('When the anonymous-with-name refusal is raised, then its message and details do not repeat the name', () => {
+      let caught: unknown;
+      try {
+        sourceDecider.decide(register({ name: 'Jane Doe' }), sourceDecider.initialState);
+      } catch (error) {
+        caught = error;
+      }
+      expect(JSON.stringify(caught) + String(caught)).not.toContain('Jane Doe');
+    });
+
+    it.each(['', '  \n'])('When the rationale is %j, then it is refused as SOURCE.RATIONALE_REQUIRED', (rationale) => {
+      given(sourceDecider, []).when(register({ rationale })).thenThrows('SOURCE.RATIONALE_REQUIRED');
+    });
+
+    it('When the source id is already registered, then it is refused as SOURCE.ALREADY_EXISTS', () => {
+      given(sourceDecider, [registered]).when(register()).thenThrows('SOURCE.ALREADY_EXISTS');
+    });
+  });
+
+  describe('RegradeSource', () => {
+    it('When a reviewer regrades the US officials from C to B, then the move and its rationale are recorded', () => {
+      given(sourceDecider, [registered])
+        .when(regrade('B', 'Their account of the Vladivostok meeting and the armored train held up.'))
+        .then([upgraded]);
+    });
+
+    it('When an admin regrades a source after an earlier regrade, then the move starts from the current grade', () => {
+      const rationale = 'The Moscow leg they forecast did not happen.';
+      given(sourceDecider, [registered, upgraded])
+        .when(regrade('C', `  ${rationale} `, admin))
+        .then([{ type: 'SourceRegraded', data: { from: 'B', to: 'C', rationale, at: admin.now, by: admin.actor } }]);
+    });
+
+    it.each([editor, reader])(
+      'When the role is $role, then regrading is refused as SOURCE.REVIEWER_REQUIRED',
+      (context) => {
+        given(sourceDecider, [registered]).when(regrade('B', 'Held up.', context)).thenThrows('SOURCE.REVIEWER_REQUIRED');
+      },
+    );
+
+    it('When the grade is the one the source already has, then it is refused as SOURCE.GRADE_UNCHANGED', () => {
+      given(sourceDecider, [registered])
+        .when(regrade('C', 'Still fairly reliable, with a fresh look at their record.'))
+        .thenThrows('SOURCE.GRADE_UNCHANGED');
+    });
+
+    it('When the rationale is blank, then it is refused as SOURCE.RATIONALE_REQUIRED', () => {
+      given(sourceDecider, [registered]).when(regrade('B', ' ')).thenThrows('SOURCE.RATIONALE_REQUIRED');
+    });
+
+    it('When the source does not exist, then it is refused as SOURCE.NOT_FOUND', () => {
+      given(sourceDecider, []).when(regrade('B', 'Held up.')).thenThrows('SOURCE.NOT_FOUND');
+    });
+  });
+
+  describe('evolve', () => {
+    it('When a source is registered and regraded, then it carries the current grade and every grade in order', () => {
+      expect(fold(sourceDecider, [registered, upgraded])).toEqual({
+        status: 'registered',
+        source: {
+          id: sourceId,
+          kind: 'anonymous_group',
+          descriptor: 'US officials',
+          name: null,
+          anonymous: true,
+          affiliation: 'United States government',
+          reliability: 'B',
+          rationale: upgraded.data.rationale,
+          grades: [
+            { reliability: 'C', rationale: usOfficials.rationale, at: editor.now, by: editor.actor },
+            { reliability: 'B', rationale: upgraded.data.rationale, at: reviewer.now, by: reviewer.actor },
+          ],
+          createdAt: editor.now,
+          updatedAt: reviewer.now,
+        },
+      });
+    });
+
+    it('When there are no events, then the source is absent', () => {
+      expect(fold(sourceDecider, [])).toEqual({ status: 'absent' });
+    });
+  });
+});
