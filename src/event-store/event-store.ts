@@ -147,7 +147,7 @@ export class EventStore {
     }));
     for (const event of full) {
       for (const projection of this.projections) {
-        if (projection.handles.includes(event.type)) await projection.apply(event, tx);
+        if (projection.handles === '*' || projection.handles.includes(event.type)) await projection.apply(event, tx);
       }
     }
     const result: AppendResult = {

@@ -48,7 +48,8 @@ export interface AppendResult {
 /** The port an inline projection implements: it runs inside the append transaction. */
 export interface InlineProjection {
   readonly name: string;
-  readonly handles: readonly string[];
+  /** The event types it applies, or '*' for every event. */
+  readonly handles: readonly string[] | '*';
   apply(event: StoredEvent, tx: Tx): Promise<void>;
 }
 

@@ -1,0 +1,77 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Role } from '../common/decider';
+import type { Principal } from '../common/request-context';
+import type { Database } from '../database/database';
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const hashOf = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+/** Keys are 256 random bits; only their SHA-256 is stored, so a database dump reveals none. */
+export class ApiKeys {
+  constructor(private readonly db: Database) {}
+
+  async create(name: string, role: Role): Promise<{ id: string; token: string }> {
+    const id = randomUUID();
+    const token = `ct_${randomBytes(32).toString('base64url')}`;
+    await this.db.query('INSERT INTO api_keys (id, name, role, key_hash) VALUES ($1, $2, $3, $4)', [id, name, role, hashOf(token)]);
+    return { id, token };
+  }
+
+  async revoke(idOrName: string): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE api_keys SET revoked_at = now()
+       WHERE revoked_at IS NULL AND (id::text = $1 OR name = $1) RETURNING id`,
+      [idOrName],
+    );
+    return rows.length;
+  }
+
+  async list(): Promise<ApiKeyInfo[]> {
+    const rows = await this.db.query<{
+      id: string;
+      name: string;
+      role: Role;
+      created_at: Date;
+      last_used_at: Date | null;
+      revoked_at: Date | null;
+    }>('SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at');
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      role: row.role,
+      createdAt: row.created_at.toISOString(),
+      lastUsedAt: row.last_used_at?.toISOString() ?? null,
+      revokedAt: row.revoked_at?.toISOString() ?? null,
+    }));
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.db.query<{ count: string }>('SELECT count(*) FROM api_keys');
+    return Number(row.count);
+  }
+
+  async authenticate(token: string): Promise<Principal | null> {
+    const rows = await this.db.query<{ id: string; name: string; role: Role }>(
+      `UPDATE api_keys SET last_used_at = now()
+       WHERE key_hash = $1 AND revoked_at IS NULL
+         AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+       RETURNING id, name, role`,
+      [hashOf(token)],
+    );
+    const found =
+      rows[0] ??
+      (await this.db.query<{ id: string; name: string; role: Role }>(
+        'SELECT id, name, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+        [hashOf(token)],
+      ))[0];
+    return found ? { keyId: found.id, actor: found.name, role: found.role } : null;
+  }
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { HttpException, type INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import { ApiKeys } from './auth/api-keys.service';
+import type { Role } from './common/decider';
+import { sendProblem } from './common/problem.filter';
+import { requestContext } from './common/request-context';
+import { StorableTextPipe, validationPipe } from './common/validation';
+import type { AppConfig } from './config/app.config';
+import { Database } from './database/database';
+import { openDatabase } from './database/data-source';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { importStory, readStoryImport } from './import/story-importer';
+
+export const SAMPLE_STORY = resolve(__dirname, '..', '..', 'data', 'sample-story.json');
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+export interface Running {
+  readonly dataSource: DataSource;
+  readonly databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** The embedded server when no DATABASE_URL is set, then the schema brought up to date. */
+export const openConfiguredDatabase = async (config: AppConfig, log: (line: string) => void): Promise<Running> => {
+  let stopServer = async (): Promise<void> => undefined;
+  let url = config.DATABASE_URL;
+  if (!url) {
+    log(`starting embedded PostgreSQL in ${resolve(config.DATA_DIR)} on port ${config.EMBEDDED_PG_PORT}`);
+    const server = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_PG_PORT });
+    url = server.url;
+    stopServer = () => server.stop();
+  }
+  const dataSource = await openDatabase(url, config.DB_POOL_SIZE);
+  return {
+    dataSource,
+    databaseUrl: url,
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await stopServer();
+    },
+  };
+};
+
+const rejectNonJsonBodies = (req: Request, res: Response, next: NextFunction): void => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    const problem = { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as JSON with Content-Type: application/json.' };
+    sendProblem(new HttpException(problem, 415), res, new NestLogger('http'));
+    return;
+  }
+  next();
+};
+
+/** HTTP concerns the app needs however it is started: body limits, errors, validation, docs. */
+export const configureApp = (app: INestApplication): void => {
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  const http = app.getHttpAdapter().getInstance() as express.Express;
+  http.disable('x-powered-by');
+  // ETags here are stream versions, set by the controllers; Express's body hashes would contradict them.
+  http.set('etag', false);
+  http.set('query parser', 'simple');
+  app.use(helmet());
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    (req as Request & { id: string }).id = requestId;
+    requestContext.run({ requestId }, next);
+  });
+  app.use(rejectNonJsonBodies);
+  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => (error ? sendProblem(error, res, logger) : next()));
+  app.useGlobalPipes(new StorableTextPipe(), validationPipe);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Claimtrail')
+      .setDescription('Event-sourced claims tracker for newsrooms. Errors are application/problem+json (RFC 9457).')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
+};
+
+export const createApp = async (config: AppConfig, dataSource: DataSource): Promise<INestApplication> => {
+  const app = await NestFactory.create(AppModule.forRoot(config, dataSource), { bodyParser: false, bufferLogs: true });
+  configureApp(app);
+  await app.init();
+  return app;
+};
+
+const ROLES: Role[] = ['reader', 'editor', 'reviewer', 'admin'];
+
+/** First start on an empty store: one key per role, written to DATA_DIR/demo-keys.json. */
+export const createDemoKeys = async (app: INestApplication, config: AppConfig): Promise<Record<Role, string> | null> => {
+  const keys = app.get(ApiKeys);
+  if ((await keys.count()) > 0) return null;
+  const created = {} as Record<Role, string>;
+  for (const role of ROLES) created[role] = (await keys.create(`demo-${role}`, role)).token;
+  writeFileSync(resolve(config.DATA_DIR, 'demo-keys.json'), `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
+  return created;
+};
+
+export const importSampleIfEmpty = async (app: INestApplication): Promise<boolean> => {
+  const [{ count }] = await app.get(Database).query<{ count: string }>('SELECT count(*) FROM events');
+  if (Number(count) > 0 || !existsSync(SAMPLE_STORY)) return false;
+  await importStory(app.get(CommandBus), readStoryImport(SAMPLE_STORY), {
+    actor: 'sample-import',
+    role: 'editor',
+    now: new Date().toISOString(),
+  });
+  return true;
+};

@@ -1,0 +1,142 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, RequireRole } from '../auth/roles';
+import type { CommandContext } from '../common/decider';
+import { DomainError } from '../common/domain-error';
+import { IfMatch, setVersionHeaders } from '../common/http';
+import type { Page } from '../common/paging';
+import { StreamHistoryQuery, type HistoryEntry } from '../common/queries';
+import { ReadAtQuery, readAtOf } from '../common/read-at';
+import type { Principal } from '../common/request-context';
+import type { HandledCommand } from '../event-store/command-runner';
+import { ChangeClaimCommand, claimStream, type ClaimChange, RecordClaimCommand } from './commands/claim.commands';
+import { CitationDto, ListClaimsQuery, ReasonDto, RecordClaimDto, RelationDto, ResolutionDto, RewordingDto, VerdictDto } from './dto/claim.dto';
+import { toClaimReview, type ClaimReview } from './read-models/claim-review';
+import type { ClaimView } from './read-models/claim.view';
+import { ClaimViews } from './read-models/claim-views';
+
+const notFound = (id: string) => new DomainError('CLAIM.NOT_FOUND', 'not_found', `No claim ${id}.`);
+
+const contextOf = (principal: Principal): CommandContext => ({ actor: principal.actor, role: principal.role, now: new Date().toISOString() });
+
+const uuid = new ParseUUIDPipe({ version: '4', exceptionFactory: () => new DomainError('CLAIM.NOT_FOUND', 'not_found', 'No such claim.') });
+
+@ApiTags('claims')
+@ApiBearerAuth()
+@Controller('api/claims')
+export class ClaimsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly views: ClaimViews,
+  ) {}
+
+  @Post()
+  @RequireRole('editor')
+  async record(@Body() body: RecordClaimDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<ClaimView> {
+    const handled = await this.commands.execute(new RecordClaimCommand(body, contextOf(principal)));
+    const view = await this.respond(res, handled);
+    res.setHeader('Location', `/api/claims/${view.id}`);
+    return view;
+  }
+
+  @Get()
+  list(@Query() query: ListClaimsQuery): Promise<Page<ClaimView>> {
+    return this.views.list(query);
+  }
+
+  @Get(':id')
+  async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: Response): Promise<ClaimView> {
+    const at = readAtOf(query);
+    const view = at ? await this.views.findAt(id, at) : await this.views.find(id);
+    if (!view) throw notFound(id);
+    setVersionHeaders(res, view.version);
+    return view;
+  }
+
+  @Get(':id/history')
+  async history(@Param('id', uuid) id: string): Promise<HistoryEntry[]> {
+    const entries = await this.queries.execute(new StreamHistoryQuery(claimStream(id)));
+    if (entries.length === 0) throw notFound(id);
+    return entries;
+  }
+
+  @Get(':id/claimreview')
+  async claimReview(@Param('id', uuid) id: string): Promise<ClaimReview> {
+    const view = await this.views.find(id);
+    if (!view) throw notFound(id);
+    return toClaimReview(view);
+  }
+
+  @Post(':id/citations')
+  @RequireRole('editor')
+  cite(@Param('id', uuid) id: string, @Body() body: CitationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.change(id, { type: 'CiteSource', data: body }, ifMatch, p, res);
+  }
+
+  @Delete(':id/citations/:citationId')
+  @HttpCode(200)
+  @RequireRole('editor')
+  uncite(
+    @Param('id', uuid) id: string,
+    @Param('citationId', new ParseUUIDPipe({ exceptionFactory: () => new DomainError('CITATION.NOT_FOUND', 'not_found', 'No such citation.') })) citationId: string,
+    @Body() body: ReasonDto,
+    @IfMatch() ifMatch: number,
+    @CurrentPrincipal() p: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.change(id, { type: 'WithdrawCitation', data: { citationId, reason: body.reason } }, ifMatch, p, res);
+  }
+
+  @Post(':id/verdicts')
+  @RequireRole('editor')
+  verdict(@Param('id', uuid) id: string, @Body() body: VerdictDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    const data = { verdict: body.verdict, reason: body.reason, override: body.override ?? false };
+    return this.change(id, { type: 'ChangeVerdict', data }, ifMatch, p, res);
+  }
+
+  @Post(':id/rewordings')
+  @RequireRole('editor')
+  reword(@Param('id', uuid) id: string, @Body() body: RewordingDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.change(id, { type: 'RewordClaim', data: { statement: body.statement, reason: body.reason } }, ifMatch, p, res);
+  }
+
+  @Post(':id/resolution')
+  @RequireRole('editor')
+  resolve(@Param('id', uuid) id: string, @Body() body: ResolutionDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.change(id, { type: 'ResolveForecast', data: { outcome: body.outcome, reason: body.reason } }, ifMatch, p, res);
+  }
+
+  @Post(':id/relations')
+  @RequireRole('editor')
+  relate(@Param('id', uuid) id: string, @Body() body: RelationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.change(id, { type: 'RelateClaim', data: { relation: body.relation, claimId: body.claimId } }, ifMatch, p, res);
+  }
+
+  @Post(':id/withdrawal')
+  @RequireRole('reviewer')
+  withdraw(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.change(id, { type: 'WithdrawClaim', data: { reason: body.reason } }, ifMatch, p, res);
+  }
+
+  @Post(':id/reinstatement')
+  @RequireRole('reviewer')
+  reinstate(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    return this.change(id, { type: 'ReinstateClaim', data: { reason: body.reason } }, ifMatch, p, res);
+  }
+
+  private async change(id: string, change: ClaimChange, ifMatch: number, principal: Principal, res: Response): Promise<ClaimView> {
+    return this.respond(res, await this.commands.execute(new ChangeClaimCommand(id, change, ifMatch, contextOf(principal))));
+  }
+
+  /** The response is the claim at the version the command produced, so a replayed request answers the same. */
+  private async respond(res: Response, handled: HandledCommand): Promise<ClaimView> {
+    const id = handled.streamId.slice('claim-'.length);
+    const view = await this.views.findAtVersion(id, handled.version);
+    if (!view) throw notFound(id);
+    setVersionHeaders(res, view.version, handled.checkpoint);
+    return view;
+  }
+}

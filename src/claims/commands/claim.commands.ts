@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { Command, CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import type { CommandContext } from '../../common/decider';
+import { DomainError } from '../../common/domain-error';
+import { SourceFactsQuery, StoryFactsQuery } from '../../common/queries';
+import { CommandRunner, type HandledCommand } from '../../event-store/command-runner';
+import { claimDecider, type ClaimCommand, type NewCitation } from '../claim.decider';
+import type { CitationDto, RecordClaimDto } from '../dto/claim.dto';
+import { ClaimViews } from '../read-models/claim-views';
+
+export const claimStream = (claimId: string): string => `claim-${claimId}`;
+
+const toCitationInput = (dto: CitationDto): Omit<NewCitation, 'source'> => ({
+  citationId: randomUUID(),
+  sourceId: dto.sourceId,
+  role: dto.role,
+  stance: dto.stance,
+  credibility: dto.credibility,
+  access: dto.access,
+  quote: dto.quote ?? null,
+  url: dto.url ?? null,
+  publishedAt: dto.publishedAt ?? null,
+  retrievedAt: dto.retrievedAt ?? null,
+  relayOf: dto.relayOf ?? null,
+});
+
+export class RecordClaimCommand extends Command<HandledCommand> {
+  constructor(
+    readonly input: RecordClaimDto,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RecordClaimCommand)
+export class RecordClaimHandler implements ICommandHandler<RecordClaimCommand> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly queries: QueryBus,
+  ) {}
+
+  async execute({ input, context }: RecordClaimCommand): Promise<HandledCommand> {
+    const story = await this.queries.execute(new StoryFactsQuery(input.storyId));
+    if (!story.exists) throw new DomainError('STORY.NOT_FOUND', 'not_found', `No story ${input.storyId}.`);
+    if (story.archived) throw new DomainError('STORY.ARCHIVED', 'conflict', 'This story is archived; claims can no longer be added to it.');
+    const citations = (input.citations ?? []).map(toCitationInput);
+    const sources = await this.queries.execute(new SourceFactsQuery(citations.map((c) => c.sourceId)));
+    const claimId = randomUUID();
+    return this.runner.handle(claimDecider, claimStream(claimId), {
+      type: 'RecordClaim',
+      data: {
+        claimId,
+        storyId: input.storyId,
+        statement: input.statement,
+        kind: input.kind,
+        topics: input.topics,
+        actors: input.actors,
+        occurredAt: input.occurredAt ?? null,
+        dueAt: input.dueAt ?? null,
+        citations: citations.map((c) => ({ ...c, source: sources[c.sourceId] ?? null })),
+      },
+      context,
+    });
+  }
+}
+
+/** Every change to an existing claim, before the handler adds the facts other aggregates hold. */
+export type ClaimChange =
+  | { type: 'CiteSource'; data: CitationDto }
+  | { type: 'WithdrawCitation'; data: { citationId: string; reason: string } }
+  | { type: 'ChangeVerdict'; data: { verdict: Extract<ClaimCommand, { type: 'ChangeVerdict' }>['data']['verdict']; reason: string; override: boolean } }
+  | { type: 'RewordClaim'; data: { statement: string; reason: string } }
+  | { type: 'ResolveForecast'; data: Extract<ClaimCommand, { type: 'ResolveForecast' }>['data'] }
+  | { type: 'RelateClaim'; data: Omit<Extract<ClaimCommand, { type: 'RelateClaim' }>['data'], 'target'> }
+  | { type: 'WithdrawClaim'; data: { reason: string } }
+  | { type: 'ReinstateClaim'; data: { reason: string } };
+
+export class ChangeClaimCommand extends Command<HandledCommand> {
+  constructor(
+    readonly claimId: string,
+    readonly change: ClaimChange,
+    readonly ifMatch: number,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ChangeClaimCommand)
+export class ChangeClaimHandler implements ICommandHandler<ChangeClaimCommand> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly queries: QueryBus,
+    private readonly views: ClaimViews,
+  ) {}
+
+  async execute({ claimId, change, ifMatch, context }: ChangeClaimCommand): Promise<HandledCommand> {
+    return this.runner.handle(claimDecider, claimStream(claimId), await this.withFacts(claimId, change, context), ifMatch);
+  }
+
+  private async withFacts(claimId: string, change: ClaimChange, context: CommandContext): Promise<ClaimCommand> {
+    switch (change.type) {
+      case 'CiteSource': {
+        const citation = toCitationInput(change.data);
+        const sources = await this.queries.execute(new SourceFactsQuery([citation.sourceId]));
+        return { type: 'CiteSource', data: { ...citation, source: sources[citation.sourceId] ?? null }, context };
+      }
+      case 'ChangeVerdict': {
+        const current = await this.views.find(claimId);
+        const sources = await this.queries.execute(new SourceFactsQuery(current?.citations.map((c) => c.sourceId) ?? []));
+        return { type: 'ChangeVerdict', data: { ...change.data, sources }, context };
+      }
+      case 'RelateClaim': {
+        const exists = change.data.claimId !== claimId ? (await this.views.find(change.data.claimId)) !== null : true;
+        return { type: 'RelateClaim', data: { ...change.data, target: { exists } }, context };
+      }
+      default:
+        return { ...change, context } as ClaimCommand;
+    }
+  }
+}

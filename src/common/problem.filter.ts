@@ -1,0 +1,28 @@
+import { ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { requestContext } from './request-context';
+import { toProblem } from './problem';
+
+/** The one error filter: every failure leaves as application/problem+json. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    sendProblem(error, host.switchToHttp().getResponse<Response>(), this.logger);
+  }
+}
+
+export const sendProblem = (error: unknown, response: Response, logger: Pick<Logger, 'error'>): void => {
+  const { problem, headers, unexpected } = toProblem(error);
+  if (unexpected) {
+    const requestId = requestContext.current()?.requestId;
+    logger.error({ err: error, requestId }, 'unexpected error');
+  }
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+};

@@ -1,0 +1,70 @@
+import { fold, type CommandContext, type Decider, type DomainEvent } from '../common/decider';
+import { requestContext } from '../common/request-context';
+import { formatCheckpoint } from './checkpoint';
+import type { EventStore } from './event-store';
+import { versionConflict } from './event-store.errors';
+import type { ExpectedVersion, StoredEvent } from './event-store.types';
+
+export interface HandledCommand {
+  readonly streamId: string;
+  readonly version: number;
+  /** Global-order checkpoint of the last event written; null when the request was a replay. */
+  readonly checkpoint: string | null;
+  readonly replayed: boolean;
+}
+
+type Command = { readonly type: string; readonly data: object; readonly context: CommandContext };
+
+const reasonOf = (data: object): string | undefined => {
+  const reason = (data as { reason?: unknown }).reason ?? (data as { note?: unknown }).note ?? (data as { rationale?: unknown }).rationale;
+  return typeof reason === 'string' ? reason : undefined;
+};
+
+export const toDomainEvent = (event: StoredEvent): DomainEvent => ({ type: event.type, data: event.data });
+
+/**
+ * Load, decide, append: the whole of a command handler's work. The decision is made on the version
+ * loaded and appended at exactly that version, so a concurrent change surfaces as a conflict.
+ * An Idempotency-Key replay returns the first result without deciding again.
+ */
+export class CommandRunner {
+  constructor(private readonly store: EventStore) {}
+
+  async handle<State, C extends Command, E extends DomainEvent>(
+    decider: Decider<State, C, E>,
+    streamId: string,
+    command: C,
+    ifMatch?: number,
+  ): Promise<HandledCommand> {
+    const scope = requestContext.current();
+    const replay = scope?.idempotency?.replay;
+    if (replay) return { streamId: replay.streamId, version: replay.version, checkpoint: null, replayed: true };
+
+    const history = await this.store.readStream(streamId);
+    const loaded = history.length;
+    if (ifMatch !== undefined && ifMatch !== loaded) throw versionConflict(streamId, ifMatch, loaded);
+    const state = fold(decider, history.map(toDomainEvent) as E[]);
+    const decided = decider.decide(command, state);
+    const metadata = {
+      actor: command.context.actor,
+      role: command.context.role,
+      reason: reasonOf(command.data),
+      requestId: scope?.requestId,
+      correlationId: scope?.requestId,
+      command: command.type,
+    };
+    const expected: ExpectedVersion = loaded === 0 ? 'no_stream' : loaded;
+    const result = await this.store.append(
+      streamId,
+      expected,
+      decided.map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, metadata })),
+      {
+        beforeCommit: scope?.idempotency
+          ? (tx, appended) => scope.idempotency!.record(tx, streamId, appended.version)
+          : undefined,
+      },
+    );
+    const last = result.events[result.events.length - 1];
+    return { streamId, version: result.version, checkpoint: formatCheckpoint(last), replayed: false };
+  }
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { fold } from '../../common/decider';
+import { decodeCursor, type Page, pageOf } from '../../common/paging';
+import type { SourceFacts } from '../../common/queries';
+import type { ReadAt } from '../../common/read-at';
+import { Database } from '../../database/database';
+import { toDomainEvent } from '../../event-store/command-runner';
+import { EventStore } from '../../event-store/event-store';
+import type { ListSourcesQuery } from '../dto/source.dto';
+import { sourceDecider, type Source, type SourceEvent, type SourceState } from '../source.decider';
+
+export type SourceView = Source & { version: number };
+type SourceRow = { state: SourceState; version: number; created_position: string };
+
+const viewOf = (row: { state: SourceState; version: number }): SourceView => {
+  if (row.state.status === 'absent') throw new Error('source_view holds an absent source');
+  const s = row.state.source;
+  return {
+    id: s.id,
+    kind: s.kind,
+    descriptor: s.descriptor,
+    name: s.name,
+    anonymous: s.anonymous,
+    affiliation: s.affiliation,
+    reliability: s.reliability,
+    rationale: s.rationale,
+    grades: s.grades,
+    version: row.version,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+};
+
+export const sourceColumns = (state: SourceState): Record<string, unknown> => {
+  if (state.status === 'absent') throw new Error('a source view row needs a registered source');
+  const { kind, descriptor, reliability, anonymous } = state.source;
+  return { kind, descriptor, reliability, anonymous };
+};
+
+@Injectable()
+export class SourceViews {
+  constructor(
+    private readonly db: Database,
+    private readonly store: EventStore,
+  ) {}
+
+  async find(id: string): Promise<SourceView | null> {
+    const [row] = await this.db.query<SourceRow>('SELECT state, version, created_position FROM source_view WHERE id = $1', [id]);
+    return row ? viewOf(row) : null;
+  }
+
+  async findAt(id: string, at: ReadAt): Promise<SourceView | null> {
+    const events = await this.store.readStream(`source-${id}`, at);
+    const state = fold(sourceDecider, events.map(toDomainEvent) as SourceEvent[]);
+    return state.status === 'absent' ? null : viewOf({ state, version: events[events.length - 1].streamVersion });
+  }
+
+  async findAtVersion(id: string, version: number): Promise<SourceView | null> {
+    const current = await this.find(id);
+    return current?.version === version ? current : this.findAt(id, { toVersion: version });
+  }
+
+  async facts(ids: readonly string[]): Promise<Record<string, SourceFacts>> {
+    if (ids.length === 0) return {};
+    const rows = await this.db.query<{ id: string; reliability: SourceFacts['reliability']; anonymous: boolean }>(
+      'SELECT id, reliability, anonymous FROM source_view WHERE id = ANY($1::uuid[])',
+      [[...new Set(ids)]],
+    );
+    return Object.fromEntries(rows.map((row) => [row.id, { reliability: row.reliability, anonymous: row.anonymous }]));
+  }
+
+  async list(query: ListSourcesQuery): Promise<Page<SourceView>> {
+    const limit = query.limit ?? 20;
+    const rows = await this.db.query<SourceRow>(
+      `SELECT state, version, created_position FROM source_view
+       WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR descriptor ILIKE '%' || $2 || '%')
+         AND ($3::bigint IS NULL OR created_position > $3)
+       ORDER BY created_position LIMIT $4`,
+      [query.kind ?? null, query.q?.replace(/[\\%_]/g, (c) => `\\${c}`) ?? null, decodeCursor(query.cursor), limit + 1],
+    );
+    return pageOf(rows, limit, viewOf);
+  }
+}

@@ -1,0 +1,29 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { EventStore } from '../event-store/event-store';
+import { stateViewProjection } from '../projections/state-view.projection';
+import { RegisterSourceHandler, RegradeSourceHandler } from './commands/source.commands';
+import { sourceColumns, SourceViews } from './read-models/source-views';
+import { SourceFactsHandler } from './source-facts.query';
+import { sourceDecider } from './source.decider';
+import { SourcesController } from './sources.controller';
+
+@Module({
+  controllers: [SourcesController],
+  providers: [SourceViews, RegisterSourceHandler, RegradeSourceHandler, SourceFactsHandler],
+})
+export class SourcesModule implements OnModuleInit {
+  constructor(private readonly store: EventStore) {}
+
+  onModuleInit(): void {
+    this.store.registerInlineProjection(
+      stateViewProjection({
+        name: 'source_view',
+        table: 'source_view',
+        handles: ['SourceRegistered', 'SourceRegraded'],
+        initialState: sourceDecider.initialState,
+        evolve: (state, event) => sourceDecider.evolve(state, event as Parameters<typeof sourceDecider.evolve>[1]),
+        columns: sourceColumns,
+      }),
+    );
+  }
+}

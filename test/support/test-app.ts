@@ -1,0 +1,49 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import type { DataSource } from 'typeorm';
+import { ApiKeys } from '../../src/auth/api-keys.service';
+import { createApp } from '../../src/bootstrap';
+import type { Role } from '../../src/common/decider';
+import { loadConfig } from '../../src/config/app.config';
+import { Database } from '../../src/database/database';
+import { openDatabase } from '../../src/database/data-source';
+import { createTestDatabase } from './test-database';
+
+export interface TestApp {
+  app: INestApplication;
+  http: TestAgent;
+  db: Database;
+  dataSource: DataSource;
+  /** Bearer tokens, one per role, named after the role (`editor` is recorded as actor "test-editor"). */
+  keys: Record<Role, string>;
+  auth(role: Role): { Authorization: string };
+  eventCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The real Nest app on a fresh database of the run's PostgreSQL, with one key per role. */
+export const startTestApp = async (): Promise<TestApp> => {
+  const database = await createTestDatabase();
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', DB_POOL_SIZE: '20' });
+  const dataSource = await openDatabase(database.url, config.DB_POOL_SIZE);
+  const app = await createApp(config, dataSource);
+  const apiKeys = app.get(ApiKeys);
+  const keys = {} as Record<Role, string>;
+  for (const role of ['reader', 'editor', 'reviewer', 'admin'] as Role[]) keys[role] = (await apiKeys.create(`test-${role}`, role)).token;
+  const db = app.get(Database);
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    db,
+    dataSource,
+    keys,
+    auth: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
+    eventCount: async () => Number((await db.query<{ count: string }>('SELECT count(*) FROM events'))[0].count),
+    close: async () => {
+      await app.close();
+      await dataSource.destroy();
+      await database.drop();
+    },
+  };
+};
