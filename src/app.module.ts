@@ -25,7 +25,11 @@ export class AppModule {
             level: config.LOG_LEVEL,
             genReqId: (req) => String((req as { id?: unknown }).id ?? ''),
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
-            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
+            serializers: {
+              req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
           },
         }),
         EventStoreModule.forRoot(config, dataSource),

@@ -113,8 +113,8 @@ export const createDemoKeys = async (app: INestApplication, config: AppConfig): 
 };
 
 export const importSampleIfEmpty = async (app: INestApplication): Promise<boolean> => {
-  const [{ count }] = await app.get(Database).query<{ count: string }>('SELECT count(*) FROM events');
-  if (Number(count) > 0 || !existsSync(SAMPLE_STORY)) return false;
+  const [{ any }] = await app.get(Database).query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM events) AS any');
+  if (any || !existsSync(SAMPLE_STORY)) return false;
   await importStory(app.get(CommandBus), readStoryImport(SAMPLE_STORY), {
     actor: 'sample-import',
     role: 'editor',

@@ -1,0 +1,39 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { PublicRoute } from '../auth/roles';
+import { Database } from '../database/database';
+
+@ApiTags('operations')
+@Controller('metrics')
+@PublicRoute()
+export class MetricsController {
+  private readonly registry = new Registry();
+
+  constructor(db: Database) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'claimtrail_' });
+    new Gauge({
+      name: 'claimtrail_events_last_position',
+      help: 'Global position of the newest event (positions may have holes, so this bounds the count)',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await db.query<{ position: string }>('SELECT coalesce(max(global_position), 0) AS position FROM events');
+        this.set(Number(row.position));
+      },
+    });
+    new Gauge({
+      name: 'claimtrail_db_pool_waiting',
+      help: 'Requests waiting for a database connection in this process',
+      registers: [this.registry],
+      collect() {
+        this.set(db.pool.waitingCount);
+      },
+    });
+  }
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
