@@ -23,7 +23,10 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.LOG_LEVEL,
-            genReqId: (req) => String((req as { id?: unknown }).id ?? ''),
+            genReqId: (req) => {
+              const id = (req as { id?: unknown }).id;
+              return typeof id === 'string' ? id : '';
+            },
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
             serializers: {

@@ -32,7 +32,7 @@ export interface Running {
 
 /** The embedded server when no DATABASE_URL is set, then the schema brought up to date. */
 export const openConfiguredDatabase = async (config: AppConfig, log: (line: string) => void): Promise<Running> => {
-  let stopServer = async (): Promise<void> => undefined;
+  let stopServer = (): Promise<void> => Promise.resolve();
   let url = config.DATABASE_URL;
   if (!url) {
     log(`starting embedded PostgreSQL in ${resolve(config.DATA_DIR)} on port ${config.EMBEDDED_PG_PORT}`);

@@ -11,7 +11,7 @@ export const given = <State, Command, Event extends DomainEvent>(
   history: readonly Event[],
 ) => ({
   when: (command: Command) => {
-    const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState));
+    const run = () => decider.decide(command, history.reduce((state, event) => decider.evolve(state, event), decider.initialState));
     return {
       then: (expected: readonly Event[]) => expect(run()).toEqual(expected),
       thenThrows: (code: string) => {

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException } from '@nestjs/common';
 import { DatabaseError } from 'pg';
 import { DomainError, type DomainErrorKind } from './domain-error';
 
@@ -109,8 +109,8 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
         ? (response as { code: string }).code
         : (CODES_OF_STATUS[status] ?? `HTTP.${status}`);
     const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
-    const detail = Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
-    const headers: Record<string, string> = status === HttpStatus.TOO_MANY_REQUESTS ? { 'Retry-After': '60' } : {};
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
+    const headers: Record<string, string> = status === 429 ? { 'Retry-After': '60' } : {};
     return plain(problem(status, code, detail), headers);
   }
   if (isBodyParserError(error)) {

@@ -23,6 +23,7 @@ export const validationPipe = new ValidationPipe({
 
 const MAX_DEPTH = 16;
 // Lone surrogates and NUL cannot be stored in jsonb; refuse them at the door rather than fail in SQL.
+// eslint-disable-next-line no-control-regex -- NUL is exactly the character refused here
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const findUnstorable = (value: unknown, path: string, depth: number): FieldError | null => {

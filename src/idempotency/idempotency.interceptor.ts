@@ -44,7 +44,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           );
         }
         scope.idempotency = found
-          ? { record: async () => undefined, replay: { streamId: found.stream_id, version: found.stream_version } }
+          ? { record: () => Promise.resolve(), replay: { streamId: found.stream_id, version: found.stream_version } }
           : { record: (tx, streamId, version) => this.record(tx, keyId, key, requestHash, streamId, version) };
         return next.handle();
       }),

@@ -116,7 +116,7 @@ export class ChangeClaimHandler implements ICommandHandler<ChangeClaimCommand> {
         return { type: 'RelateClaim', data: { ...change.data, target: { exists } }, context };
       }
       default:
-        return { ...change, context } as ClaimCommand;
+        return { ...change, context };
     }
   }
 }
