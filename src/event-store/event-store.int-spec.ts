@@ -75,7 +75,7 @@ describe('EventStore on PostgreSQL', () => {
     expect(elsewhere.code).toBe('STREAM.EVENT_IDS_REUSED');
   });
 
-  it('When 32 writers append to 4 shared streams at once, then no event is lost or duplicated and every loser learns the actual version', async () => {
+  it('When 32 writers append to 4 shared streams at once, then no event is lost or duplicated, every loser learns the actual version, and the global order keeps each stream’s versions in order', async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
     console.log(`concurrent writers seed=${seed} (rerun with SEED=${seed})`);
     const random = mulberry32(seed);
@@ -116,6 +116,14 @@ describe('EventStore on PostgreSQL', () => {
       const versions = stored.filter((e) => e.streamId === stream).map((e) => e.streamVersion);
       expect(versions).toEqual(versions.map((_, i) => i + 1));
       expect(await store.streamVersion(stream)).toBe(versions.length);
+    }
+    const globalOrder: StoredEvent[] = [];
+    for (let batch = await store.readAll(START, 500); batch.length > 0; batch = await store.readAll(globalOrder[globalOrder.length - 1], 500)) {
+      globalOrder.push(...batch);
+    }
+    for (const stream of streams) {
+      const versions = globalOrder.filter((e) => e.streamId === stream).map((e) => e.streamVersion);
+      expect(versions).toEqual(versions.map((_, i) => i + 1));
     }
     console.log(`concurrent writers: ${conflicts} conflicts reported and retried`);
   });

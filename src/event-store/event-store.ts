@@ -48,6 +48,7 @@ const isUniqueViolation = (error: unknown, constraint: string): boolean =>
 export class EventStore {
   private readonly projections: InlineProjection[] = [];
   private readonly upcasters = new Map<string, Upcaster>();
+  private readonly commitListeners: (() => void)[] = [];
 
   constructor(
     private readonly db: Database,
@@ -59,6 +60,11 @@ export class EventStore {
       throw new Error(`inline projection ${projection.name} is registered twice`);
     }
     this.projections.push(projection);
+  }
+
+  /** Called after every append that committed new events (subscribers use it to wake up). */
+  onCommitted(listener: () => void): void {
+    this.commitListeners.push(listener);
   }
 
   registerUpcaster(upcaster: Upcaster): void {
@@ -74,7 +80,9 @@ export class EventStore {
     if (events.length === 0) throw new Error('append needs at least one event');
     const prepared = events.map((event) => ({ ...event, eventId: event.eventId ?? randomUUID() }));
     try {
-      return await this.db.transaction((tx) => this.appendInTransaction(tx, streamId, expected, prepared, options));
+      const result = await this.db.transaction((tx) => this.appendInTransaction(tx, streamId, expected, prepared, options));
+      if (!result.idempotent) for (const listener of this.commitListeners) listener();
+      return result;
     } catch (error) {
       if (isUniqueViolation(error, 'events_event_id_key')) {
         const replay = await this.findIdempotentAppend(streamId, prepared.map((event) => event.eventId));
@@ -167,6 +175,9 @@ export class EventStore {
 
   /** Locks the stream row for this transaction, creating it when absent; concurrent appenders queue here. */
   private async lockStream(tx: Tx, streamId: string, type: string): Promise<{ exists: boolean; version: number; lastHash: Buffer | null }> {
+    // An advisory lock assigns no transaction id, so appenders to one stream get their ids only once
+    // they hold it: within a stream, the (transaction_id, global_position) order is the version order.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
     for (;;) {
       const found = await tx.query<{ version: number; last_hash: Buffer | null }>(
         'SELECT version, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE',

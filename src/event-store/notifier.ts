@@ -1,0 +1,89 @@
+import { Client } from 'pg';
+
+const CHANNEL = 'claimtrail_events';
+const RECONNECT_MS = 1000;
+
+/**
+ * Wakes subscribers when events are committed, in this process or any other on the same database.
+ * Appenders call `committed()` after commit; it sends at most one NOTIFY per tick, outside the append
+ * transaction, so commits never queue on PostgreSQL's notification lock. A missed notification only
+ * delays a subscriber until its next poll.
+ */
+export class CommitNotifier {
+  private readonly waiters = new Set<() => void>();
+  private listener: Client | null = null;
+  private pendingNotify = false;
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly notify: (channel: string) => Promise<unknown>,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.listen().catch(() => this.scheduleReconnect());
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const client = new Client({ connectionString: this.url, application_name: 'claimtrail-listener' });
+    client.on('notification', () => this.wakeAll());
+    client.on('error', () => {
+      if (this.listener === client) this.listener = null;
+      void client.end().catch(() => undefined);
+      this.scheduleReconnect();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+    // Anything committed while we were not listening must not wait for the next poll.
+    this.wakeAll();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.listen().catch(() => this.scheduleReconnect());
+    }, RECONNECT_MS);
+    this.reconnectTimer.unref();
+  }
+
+  /** Called after a commit: wake local subscribers now, and other processes with one NOTIFY per tick. */
+  committed(): void {
+    this.wakeAll();
+    if (this.pendingNotify || this.closed) return;
+    this.pendingNotify = true;
+    setImmediate(() => {
+      this.pendingNotify = false;
+      this.notify(CHANNEL).catch(() => undefined);
+    });
+  }
+
+  /** Resolves on the next commit notification or after `ms`, whichever comes first. */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.wakeAll();
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+  }
+}
