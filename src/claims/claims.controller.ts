@@ -7,12 +7,15 @@ import type { CommandContext } from '../common/decider';
 import { DomainError } from '../common/domain-error';
 import { IfMatch, setVersionHeaders } from '../common/http';
 import type { Page } from '../common/paging';
-import { StreamHistoryQuery, type HistoryEntry } from '../common/queries';
+import { SourceFactsQuery, StreamHistoryQuery } from '../common/queries';
 import { ReadAtQuery, readAtOf } from '../common/read-at';
 import type { Principal } from '../common/request-context';
 import type { HandledCommand } from '../event-store/command-runner';
+import { parseCheckpoint } from '../event-store/checkpoint';
+import { ProjectionStatus } from '../projections/projection-status';
 import { ChangeClaimCommand, claimStream, type ClaimChange, RecordClaimCommand } from './commands/claim.commands';
 import { CitationDto, ListClaimsQuery, ReasonDto, RecordClaimDto, RelationDto, ResolutionDto, RewordingDto, VerdictDto } from './dto/claim.dto';
+import { citedSources, describeHistory, relatedClaims, type ClaimHistoryEntry } from './read-models/claim-history';
 import { toClaimReview, type ClaimReview } from './read-models/claim-review';
 import type { ClaimView } from './read-models/claim.view';
 import { ClaimViews } from './read-models/claim-views';
@@ -31,6 +34,7 @@ export class ClaimsController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly views: ClaimViews,
+    private readonly status: ProjectionStatus,
   ) {}
 
   @Post()
@@ -43,7 +47,8 @@ export class ClaimsController {
   }
 
   @Get()
-  list(@Query() query: ListClaimsQuery): Promise<Page<ClaimView>> {
+  async list(@Query() query: ListClaimsQuery): Promise<Page<ClaimView>> {
+    if (query.q !== undefined && query.minCheckpoint) await this.status.waitFor('claim_search', parseCheckpoint(query.minCheckpoint));
     return this.views.list(query);
   }
 
@@ -57,10 +62,15 @@ export class ClaimsController {
   }
 
   @Get(':id/history')
-  async history(@Param('id', uuid) id: string): Promise<HistoryEntry[]> {
+  async history(@Param('id', uuid) id: string): Promise<ClaimHistoryEntry[]> {
     const entries = await this.queries.execute(new StreamHistoryQuery(claimStream(id)));
     if (entries.length === 0) throw notFound(id);
-    return entries;
+    const [sources, claims] = await Promise.all([
+      this.queries.execute(new SourceFactsQuery(citedSources(entries))),
+      Promise.all(relatedClaims(entries).map((claimId) => this.views.find(claimId))),
+    ]);
+    const statements = new Map(claims.filter((c): c is ClaimView => c !== null).map((c) => [c.id, c.statement]));
+    return describeHistory(entries, { source: (sourceId) => sources[sourceId]?.descriptor, claim: (claimId) => statements.get(claimId) });
   }
 
   @Get(':id/claimreview')

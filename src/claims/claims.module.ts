@@ -1,12 +1,15 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { EventStore } from '../event-store/event-store';
+import { ProjectionRegistry } from '../projections/projection-registry';
 import { stateViewProjection } from '../projections/state-view.projection';
 import { claimDecider } from './claim.decider';
 import { ClaimsController } from './claims.controller';
+import { DashboardController } from './dashboard.controller';
 import { ChangeClaimHandler, RecordClaimHandler } from './commands/claim.commands';
 import { ClaimSummariesHandler } from './queries/claim.queries';
 import { claimColumns } from './read-models/claim.view';
+import { claimSearchProjection, dashboardProjection } from './read-models/dashboard.projection';
 import { ClaimViews } from './read-models/claim-views';
+import { DashboardViews } from './read-models/dashboard';
 
 export const CLAIM_EVENTS = [
   'ClaimRecorded',
@@ -21,22 +24,28 @@ export const CLAIM_EVENTS = [
 ] as const;
 
 @Module({
-  controllers: [ClaimsController],
-  providers: [ClaimViews, RecordClaimHandler, ChangeClaimHandler, ClaimSummariesHandler],
+  controllers: [ClaimsController, DashboardController],
+  providers: [ClaimViews, DashboardViews, RecordClaimHandler, ChangeClaimHandler, ClaimSummariesHandler],
 })
 export class ClaimsModule implements OnModuleInit {
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly projections: ProjectionRegistry) {}
 
   onModuleInit(): void {
-    this.store.registerInlineProjection(
-      stateViewProjection({
-        name: 'claim_view',
-        table: 'claim_view',
-        handles: CLAIM_EVENTS,
-        initialState: claimDecider.initialState,
-        evolve: (state, event) => claimDecider.evolve(state, event as Parameters<typeof claimDecider.evolve>[1]),
-        columns: claimColumns,
-      }),
-    );
+    this.projections.register({
+      name: 'claim_view',
+      mode: 'inline',
+      tables: ['claim_view'],
+      create: (table) =>
+        stateViewProjection({
+          name: 'claim_view',
+          table: table('claim_view'),
+          handles: CLAIM_EVENTS,
+          initialState: claimDecider.initialState,
+          evolve: (state, event) => claimDecider.evolve(state, event as Parameters<typeof claimDecider.evolve>[1]),
+          columns: claimColumns,
+        }),
+    });
+    this.projections.register(dashboardProjection);
+    this.projections.register(claimSearchProjection);
   }
 }

@@ -24,13 +24,18 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
 /** Cursors are opaque to clients: a base64url position in the list's order. */
 export const encodeCursor = (position: string): string => Buffer.from(`p:${position}`).toString('base64url');
 
 export const decodeCursor = (cursor: string | undefined): string | null => {
   if (cursor === undefined) return null;
   const match = /^p:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new DomainError('REQUEST.INVALID_CURSOR', 'invalid', 'This cursor was not issued by this API; start from the first page.');
+  // Positions are bigint: a larger number was never issued, and would fail in SQL rather than here.
+  if (!match || BigInt(match[1]) > MAX_BIGINT) {
+    throw new DomainError('REQUEST.INVALID_CURSOR', 'invalid', 'This cursor was not issued by this API; start from the first page.');
+  }
   return match[1];
 };
 

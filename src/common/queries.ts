@@ -7,6 +7,8 @@ import { Query } from '@nestjs/cqrs';
 export interface SourceFacts {
   readonly reliability: 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
   readonly anonymous: boolean;
+  /** the public descriptor ("US officials"), for telling a history in plain words */
+  readonly descriptor: string;
 }
 
 export class SourceFactsQuery extends Query<Record<string, SourceFacts>> {

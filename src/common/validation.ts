@@ -26,18 +26,25 @@ const MAX_DEPTH = 16;
 // eslint-disable-next-line no-control-regex -- NUL is exactly the character refused here
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const findUnstorable = (value: unknown, path: string, depth: number): FieldError | null => {
   if (depth > MAX_DEPTH) return { field: path || 'body', message: `nested deeper than ${MAX_DEPTH} levels` };
   if (typeof value === 'string') return UNSTORABLE.test(value) ? { field: path || 'body', message: 'contains NUL or unpaired surrogate characters' } : null;
   if (typeof value !== 'object' || value === null) return null;
   for (const [key, child] of Object.entries(value)) {
+    // No DTO has these fields, and class-transformer drops them silently instead of reporting them as unknown.
+    if (RESERVED_KEYS.has(key)) return { field: path ? `${path}.${key}` : key, message: 'unknown field' };
     const found = findUnstorable(child, path ? `${path}.${key}` : key, depth + 1) ?? findUnstorable(key, path, depth + 1);
     if (found) return found;
   }
   return null;
 };
 
-/** Runs before class-validator: text PostgreSQL cannot store and absurd nesting are a 400, not a 500. */
+/**
+ * Runs before class-validator: text PostgreSQL cannot store and absurd nesting are a 400, not a 500,
+ * and prototype keys are refused as the unknown fields they are.
+ */
 @Injectable()
 export class StorableTextPipe implements PipeTransform {
   transform(value: unknown): unknown {

@@ -19,6 +19,18 @@ export const configSchema = z.object({
   DEMO_KEYS: flag.optional(),
   /** Connections in the pool of each API process. */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Run the async projection workers in this process (one active per projection across all processes). */
+  PROJECTION_WORKERS: flag.default(true),
+  /** A session idle inside a transaction longer than this is ended, so it cannot hold subscribers back. */
+  IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Sign a checkpoint over the log once this many new events are below the horizon; 0 = only on demand. */
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(0).default(1000),
+  /** How often each API process looks whether a checkpoint is due. */
+  AUDIT_CHECKPOINT_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
+  /** Ed25519 private key (PKCS#8 PEM, or its base64 DER) that signs checkpoints. Unset: generated into DATA_DIR for the embedded server; no checkpoints otherwise. */
+  AUDIT_SIGNING_KEY: z.string().optional(),
+  /** Public keys of retired signing keys (comma-separated, hex or base64 of the raw 32 bytes) whose checkpoints still verify. */
+  AUDIT_TRUSTED_KEYS: z.string().optional(),
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -37,13 +37,17 @@ export class CommandRunner {
     ifMatch?: number,
   ): Promise<HandledCommand> {
     const scope = requestContext.current();
-    const replay = scope?.idempotency?.replay;
-    if (replay) return { streamId: replay.streamId, version: replay.version, checkpoint: null, replayed: true };
+    const replay = this.replayed();
+    if (replay) return replay;
 
     const history = await this.store.readStream(streamId);
     const loaded = history.length;
-    if (ifMatch !== undefined && ifMatch !== loaded) throw versionConflict(streamId, ifMatch, loaded);
     const state = fold(decider, history.map(toDomainEvent) as E[]);
+    if (ifMatch !== undefined && ifMatch !== loaded) {
+      // A stream that does not exist is the decider's "not found", whatever version the caller names.
+      if (loaded === 0) decider.decide(command, state);
+      throw versionConflict(streamId, ifMatch, loaded);
+    }
     const decided = decider.decide(command, state);
     const metadata = {
       actor: command.context.actor,
@@ -59,6 +63,7 @@ export class CommandRunner {
       expected,
       decided.map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, metadata })),
       {
+        loaded: history,
         beforeCommit: scope?.idempotency
           ? (tx, appended) => scope.idempotency!.record(tx, streamId, appended.version)
           : undefined,
@@ -66,5 +71,14 @@ export class CommandRunner {
     );
     const last = result.events[result.events.length - 1];
     return { streamId, version: result.version, checkpoint: formatCheckpoint(last), replayed: false };
+  }
+
+  /**
+   * The first result again when this request repeats an Idempotency-Key already answered, else null.
+   * Handlers that check facts before `handle` ask first: the replay must not be refused by what changed since.
+   */
+  replayed(): HandledCommand | null {
+    const replay = requestContext.current()?.idempotency?.replay;
+    return replay ? { streamId: replay.streamId, version: replay.version, checkpoint: null, replayed: true } : null;
   }
 }

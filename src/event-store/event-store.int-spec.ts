@@ -166,17 +166,18 @@ describe('EventStore on PostgreSQL', () => {
   });
 
   it('When a stream is read up to a version or a time, then only the events up to it come back', async () => {
-    let now = new Date('2023-09-01T10:00:00Z');
+    // As-of is a prefix of the global order (as-of.ts), so these clocks run after the real one of earlier tests.
+    let now = new Date('2123-09-01T10:00:00Z');
     const timed = new EventStore(db, () => now);
     const stream = `claim-${randomUUID()}`;
     await timed.append(stream, 'no_stream', [claimRecorded(1)]);
-    now = new Date('2023-09-05T10:00:00Z');
+    now = new Date('2123-09-05T10:00:00Z');
     await timed.append(stream, 1, [claimRecorded(2)]);
-    now = new Date('2023-09-10T10:00:00Z');
+    now = new Date('2123-09-10T10:00:00Z');
     await timed.append(stream, 2, [claimRecorded(3)]);
     expect((await store.readStream(stream, { toVersion: 2 })).map((e) => e.streamVersion)).toEqual([1, 2]);
-    expect((await store.readStream(stream, { asOf: new Date('2023-09-06T00:00:00Z') })).map((e) => e.streamVersion)).toEqual([1, 2]);
-    expect(await store.readStream(stream, { asOf: new Date('2023-08-31T00:00:00Z') })).toEqual([]);
+    expect((await store.readStream(stream, { asOf: new Date('2123-09-06T00:00:00Z') })).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect(await store.readStream(stream, { asOf: new Date('2123-08-31T00:00:00Z') })).toEqual([]);
   });
 
   it('When an upcaster is registered for an old schema version, then reads return the new shape', async () => {
@@ -193,9 +194,9 @@ describe('EventStore on PostgreSQL', () => {
   it('When anyone tries to update, delete or truncate events, then PostgreSQL refuses', async () => {
     const stream = `claim-${randomUUID()}`;
     await store.append(stream, 'no_stream', [claimRecorded()]);
-    await expect(db.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only/);
-    await expect(db.query(`DELETE FROM events WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only/);
-    await expect(db.query(`TRUNCATE events`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only|permission denied/);
+    await expect(db.query(`DELETE FROM events WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only|permission denied/);
+    await expect(db.query(`TRUNCATE events`)).rejects.toThrow(/append-only|permission denied/);
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseError } from 'pg';
-import type { Database, Tx } from '../database/database';
+import { statement, type Database } from '../database/database';
+import { commitOrderCut } from './as-of';
 import { formatCheckpoint, type Checkpoint } from './checkpoint';
-import { eventHash } from './event-hash';
+import { canonicalParts } from './event-hash';
 import { eventIdsReused, versionConflict } from './event-store.errors';
 import type {
   AppendOptions,
@@ -10,6 +11,7 @@ import type {
   ExpectedVersion,
   InlineProjection,
   NewEvent,
+  PendingEvent,
   ReadStreamOptions,
   StoredEvent,
   Upcaster,
@@ -33,13 +35,45 @@ interface EventRow {
 const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, stream_version, event_id,
   type, schema_version, data, metadata, recorded_at, prev_hash, hash`;
 
-const INSERT_EVENTS = `
-  INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
-  SELECT $1, x.v, x.e, x.t, x.s, x.d, x.m, $2, x.p, x.h
-  FROM unnest($3::int[], $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::bytea[], $10::bytea[])
-    WITH ORDINALITY AS x(v, e, t, s, d, m, p, h, n)
-  ORDER BY x.n
-  RETURNING global_position, transaction_id::text AS transaction_id, stream_version, event_id`;
+/** The append function (migration 1764320300000) and the columns the caller needs back from it. */
+const APPEND_EVENTS = 'SELECT * FROM append_events($1, $2, $3, $4, $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[])';
+const APPENDED_COLUMNS = 'global_position, transaction_id::text AS transaction_id, stream_version, event_id, prev_hash, hash';
+/** SQLSTATE the append function raises when the expected version does not match; DETAIL is the actual version. */
+const VERSION_MISMATCH = 'CT409';
+
+interface AppendedRow {
+  global_position: string;
+  transaction_id: string;
+  stream_version: number;
+  event_id: string;
+  prev_hash: Buffer | null;
+  hash: Buffer;
+}
+
+/** The append function's encoding of an expected version: -1 any, -2 stream exists, else the version (0 = no stream). */
+const expectedCode = (expected: ExpectedVersion): number => {
+  switch (expected) {
+    case 'any':
+      return -1;
+    case 'stream_exists':
+      return -2;
+    case 'no_stream':
+      return 0;
+    default:
+      // a version no stream can have, so it always conflicts
+      return Number.isInteger(expected) && expected >= 0 ? expected : -3;
+  }
+};
+
+const handledBy = (projection: InlineProjection, type: string): boolean =>
+  projection.handles === '*' || projection.handles.includes(type);
+
+const READ_STREAM = statement(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`);
+const READ_STREAM_UNTIL = statement(
+  `SELECT ${EVENT_COLUMNS} FROM events
+   WHERE stream_id = $1 AND stream_version <= $2 AND (transaction_id, global_position) < ($3::xid8, $4::bigint) ORDER BY stream_version`,
+);
+const END_OF_LOG: Checkpoint = { transactionId: '18446744073709551615', globalPosition: '0' };
 
 const isUniqueViolation = (error: unknown, constraint: string): boolean =>
   error instanceof DatabaseError && error.code === '23505' && error.constraint === constraint;
@@ -71,6 +105,12 @@ export class EventStore {
     this.upcasters.set(`${upcaster.type}@${upcaster.fromSchemaVersion}`, upcaster);
   }
 
+  /**
+   * One statement, so one round trip and no explicit transaction: the append function locks the stream,
+   * checks the expected version, chains the hashes and inserts; every inline projection that can plan
+   * its writes joins the same statement. A projection that cannot, or a beforeCommit hook, makes it a
+   * transaction around that statement.
+   */
   async append(
     streamId: string,
     expected: ExpectedVersion,
@@ -78,14 +118,80 @@ export class EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const prepared = events.map((event) => ({ ...event, eventId: event.eventId ?? randomUUID() }));
+    const recordedAt = this.clock();
+    const pending: PendingEvent[] = events.map((event) => ({
+      streamId,
+      eventId: event.eventId ?? randomUUID(),
+      type: event.type,
+      schemaVersion: event.schemaVersion ?? 1,
+      data: event.data,
+      metadata: event.metadata ?? {},
+      recordedAt,
+    }));
+    const canonical = pending.map(canonicalParts);
+    const code = expectedCode(expected);
+    const values: unknown[] = [
+      streamId,
+      options.streamType ?? streamId.split('-')[0],
+      code,
+      recordedAt,
+      pending.map((event) => event.eventId),
+      pending.map((event) => event.type),
+      pending.map((event) => event.schemaVersion),
+      canonical.map((parts) => parts.head),
+      canonical.map((parts) => parts.tail),
+    ];
+    const param = (value: unknown): string => `$${values.push(value)}`;
+    const loaded = options.loaded !== undefined && options.loaded.length === code ? options.loaded : undefined;
+    const planned: string[] = [];
+    const deferred: InlineProjection[] = [];
+    for (const projection of this.projections) {
+      const handled = pending.filter((event) => handledBy(projection, event.type));
+      if (handled.length === 0) continue;
+      const part = projection.planAppend?.({ streamId, events: handled, loaded, param }) ?? null;
+      if (part === null) deferred.push(projection);
+      else planned.push(part);
+    }
+    const query = statement(
+      `WITH ${[`appended AS (${APPEND_EVENTS})`, ...planned.map((part, i) => `inline_${i} AS (${part})`)].join(',\n')}
+       SELECT ${APPENDED_COLUMNS} FROM appended ORDER BY stream_version`,
+    );
     try {
-      const result = await this.db.transaction((tx) => this.appendInTransaction(tx, streamId, expected, prepared, options));
-      if (!result.idempotent) for (const listener of this.commitListeners) listener();
+      const result =
+        deferred.length === 0 && !options.beforeCommit
+          ? this.appendResult(streamId, await this.db.query<AppendedRow>(query, values))
+          : await this.db.transaction(async (tx) => {
+              const { rows } = await tx.query<AppendedRow>({ ...query, values });
+              const appended = this.appendResult(streamId, rows);
+              if (deferred.length > 0) {
+                const stored: StoredEvent[] = pending.map((event, index) => ({
+                  ...event,
+                  streamVersion: rows[index].stream_version,
+                  globalPosition: rows[index].global_position,
+                  transactionId: rows[index].transaction_id,
+                  prevHash: rows[index].prev_hash,
+                  hash: rows[index].hash,
+                }));
+                for (const projection of deferred) {
+                  const handled = stored.filter((event) => handledBy(projection, event.type));
+                  if (projection.applyBatch) await projection.applyBatch(handled, tx);
+                  else for (const event of handled) await projection.apply(event, tx);
+                }
+              }
+              await options.beforeCommit?.(tx, appended);
+              return appended;
+            });
+      for (const listener of this.commitListeners) listener();
       return result;
     } catch (error) {
+      const eventIds = pending.map((event) => event.eventId);
+      if (error instanceof DatabaseError && error.code === VERSION_MISMATCH) {
+        const replay = await this.findIdempotentAppend(streamId, eventIds);
+        if (replay) return replay;
+        throw versionConflict(streamId, expected, Number(error.detail));
+      }
       if (isUniqueViolation(error, 'events_event_id_key')) {
-        const replay = await this.findIdempotentAppend(streamId, prepared.map((event) => event.eventId));
+        const replay = await this.findIdempotentAppend(streamId, eventIds);
         if (replay) return replay;
         throw eventIdsReused(streamId);
       }
@@ -93,127 +199,27 @@ export class EventStore {
     }
   }
 
-  private async appendInTransaction(
-    tx: Tx,
-    streamId: string,
-    expected: ExpectedVersion,
-    events: readonly (NewEvent & { eventId: string })[],
-    options: AppendOptions,
-  ): Promise<AppendResult> {
-    const stream = await this.lockStream(tx, streamId, options.streamType ?? streamId.split('-')[0]);
-    if (!this.matches(expected, stream)) {
-      const replay = await this.findIdempotentAppend(streamId, events.map((event) => event.eventId), tx);
-      if (replay) return replay;
-      throw versionConflict(streamId, expected, stream.version);
-    }
-    const recordedAt = this.clock();
-    let prevHash = stream.lastHash;
-    const stored = events.map((event, index) => {
-      const fields = {
-        streamId,
-        streamVersion: stream.version + index + 1,
-        eventId: event.eventId,
-        type: event.type,
-        schemaVersion: event.schemaVersion ?? 1,
-        data: event.data,
-        metadata: event.metadata ?? {},
-        recordedAt,
-      };
-      const hash = eventHash(prevHash, fields);
-      const withHash = { ...fields, prevHash, hash };
-      prevHash = hash;
-      return withHash;
-    });
-    const inserted = await tx.query<{
-      global_position: string;
-      transaction_id: string;
-      stream_version: number;
-      event_id: string;
-    }>(INSERT_EVENTS, [
+  private appendResult(streamId: string, rows: readonly AppendedRow[]): AppendResult {
+    return {
       streamId,
-      recordedAt,
-      stored.map((e) => e.streamVersion),
-      stored.map((e) => e.eventId),
-      stored.map((e) => e.type),
-      stored.map((e) => e.schemaVersion),
-      stored.map((e) => JSON.stringify(e.data)),
-      stored.map((e) => JSON.stringify(e.metadata)),
-      stored.map((e) => e.prevHash),
-      stored.map((e) => e.hash),
-    ]);
-    const version = stream.version + events.length;
-    await tx.query('UPDATE streams SET version = $2, last_hash = $3, updated_at = $4 WHERE stream_id = $1', [
-      streamId,
-      version,
-      prevHash,
-      recordedAt,
-    ]);
-    const full: StoredEvent[] = stored.map((event, index) => ({
-      ...event,
-      globalPosition: inserted.rows[index].global_position,
-      transactionId: inserted.rows[index].transaction_id,
-    }));
-    for (const event of full) {
-      for (const projection of this.projections) {
-        if (projection.handles === '*' || projection.handles.includes(event.type)) await projection.apply(event, tx);
-      }
-    }
-    const result: AppendResult = {
-      streamId,
-      version,
+      version: rows[rows.length - 1].stream_version,
       idempotent: false,
-      events: inserted.rows.map((row) => ({
+      events: rows.map((row) => ({
         eventId: row.event_id,
         streamVersion: row.stream_version,
         globalPosition: row.global_position,
         transactionId: row.transaction_id,
       })),
     };
-    await options.beforeCommit?.(tx, result);
-    return result;
-  }
-
-  /** Locks the stream row for this transaction, creating it when absent; concurrent appenders queue here. */
-  private async lockStream(tx: Tx, streamId: string, type: string): Promise<{ exists: boolean; version: number; lastHash: Buffer | null }> {
-    // An advisory lock assigns no transaction id, so appenders to one stream get their ids only once
-    // they hold it: within a stream, the (transaction_id, global_position) order is the version order.
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
-    for (;;) {
-      const found = await tx.query<{ version: number; last_hash: Buffer | null }>(
-        'SELECT version, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE',
-        [streamId],
-      );
-      if (found.rows.length > 0) {
-        return { exists: found.rows[0].version > 0, version: found.rows[0].version, lastHash: found.rows[0].last_hash };
-      }
-      const created = await tx.query(
-        'INSERT INTO streams (stream_id, type, version) VALUES ($1, $2, 0) ON CONFLICT (stream_id) DO NOTHING RETURNING version',
-        [streamId, type],
-      );
-      if (created.rows.length > 0) return { exists: false, version: 0, lastHash: null };
-    }
-  }
-
-  private matches(expected: ExpectedVersion, stream: { exists: boolean; version: number }): boolean {
-    switch (expected) {
-      case 'any':
-        return true;
-      case 'no_stream':
-        return !stream.exists;
-      case 'stream_exists':
-        return stream.exists;
-      default:
-        return stream.version === expected;
-    }
   }
 
   /** The first result again when every one of these ids is already stored, in order, in this stream. */
-  private async findIdempotentAppend(streamId: string, eventIds: readonly string[], tx?: Tx): Promise<AppendResult | null> {
-    const sql = `SELECT stream_id, stream_version, event_id, global_position, transaction_id::text AS transaction_id
-                 FROM events WHERE event_id = ANY($1::uuid[])`;
-    const rows = tx
-      ? (await tx.query<EventRow>(sql, [eventIds])).rows
-      : await this.db.query<EventRow>(sql, [eventIds]);
+  private async findIdempotentAppend(streamId: string, eventIds: readonly string[]): Promise<AppendResult | null> {
+    const rows = await this.db.query<EventRow>(
+      `SELECT stream_id, stream_version, event_id, global_position, transaction_id::text AS transaction_id
+       FROM events WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
     if (rows.length === 0) return null;
     const byId = new Map(rows.map((row) => [row.event_id, row]));
     const ordered = eventIds.map((id) => byId.get(id));
@@ -243,13 +249,18 @@ export class EventStore {
     return rows[0]?.version ?? 0;
   }
 
+  /** The place in the global order the log had reached at an instant: see as-of.ts. */
+  cutAt(asOf: Date): Promise<Checkpoint> {
+    return commitOrderCut(this.db, asOf);
+  }
+
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    const rows = await this.db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE stream_id = $1 AND ($2::int IS NULL OR stream_version <= $2) AND ($3::timestamptz IS NULL OR recorded_at <= $3)
-       ORDER BY stream_version`,
-      [streamId, options.toVersion ?? null, options.asOf ?? null],
-    );
+    const before = options.before ?? (options.asOf === undefined ? undefined : await this.cutAt(options.asOf));
+    const until = before ?? END_OF_LOG;
+    const rows =
+      options.toVersion === undefined && before === undefined
+        ? await this.db.query<EventRow>(READ_STREAM, [streamId])
+        : await this.db.query<EventRow>(READ_STREAM_UNTIL, [streamId, options.toVersion ?? 2 ** 31 - 1, until.transactionId, until.globalPosition]);
     return rows.map((row) => this.toStoredEvent(row));
   }
 
@@ -257,11 +268,13 @@ export class EventStore {
    * Events in global order after a checkpoint. Only transactions older than every one still open are
    * read, so an event that commits late can never be skipped by a reader that already moved past it.
    */
-  async readAll(after: Checkpoint, limit: number): Promise<StoredEvent[]> {
+  async readAll(after: Checkpoint, limit: number, options: { aboveHorizon?: boolean } = {}): Promise<StoredEvent[]> {
+    // aboveHorizon is only safe for a reader that holds off every writer it cares about (a rebuild's
+    // final catch-up under a table lock); anyone else could skip a transaction that commits later.
+    const horizon = options.aboveHorizon ? '' : 'AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
     const rows = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) ${horizon}
        ORDER BY events.transaction_id, events.global_position
        LIMIT $3`,
       [after.transactionId, after.globalPosition, limit],

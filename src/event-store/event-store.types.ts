@@ -51,6 +51,30 @@ export interface InlineProjection {
   /** The event types it applies, or '*' for every event. */
   readonly handles: readonly string[] | '*';
   apply(event: StoredEvent, tx: Tx): Promise<void>;
+  /** Optional: apply many events in one go (catch-up and rebuild); must equal applying them one by one. */
+  applyBatch?(events: readonly StoredEvent[], tx: Tx): Promise<void>;
+  /**
+   * Optional: this projection's writes for one append as a single data-modifying SQL statement that runs
+   * inside the append's own statement (so an append with inline projections is still one round trip).
+   * It reads the new events from the relation `appended` (global_position, transaction_id, stream_id,
+   * stream_version, event_id, type, recorded_at, data, metadata, prev_hash, hash). Returns null when it
+   * cannot, and then apply/applyBatch runs in the append transaction instead.
+   */
+  planAppend?(append: PlannedAppend): string | null;
+}
+
+/** An event about to be appended: everything but what the database assigns. */
+export type PendingEvent = Pick<StoredEvent, 'streamId' | 'eventId' | 'type' | 'schemaVersion' | 'data' | 'metadata' | 'recordedAt'>;
+
+/** What a projection may use to plan its part of an append statement. */
+export interface PlannedAppend {
+  readonly streamId: string;
+  /** The new events of the types the projection handles, in order. */
+  readonly events: readonly PendingEvent[];
+  /** The stream's earlier events when the caller read them and appends at exactly their version. */
+  readonly loaded: readonly StoredEvent[] | undefined;
+  /** Adds a parameter to the statement and returns its placeholder. */
+  param(value: unknown): string;
 }
 
 /** Turns an event stored under an older schema_version into the current shape, on read. */
@@ -64,11 +88,19 @@ export interface AppendOptions {
   readonly streamType?: string;
   /** Runs inside the append transaction after the events and inline projections, before commit. */
   readonly beforeCommit?: (tx: Tx, result: AppendResult) => Promise<void>;
+  /**
+   * The whole stream as the caller read it before deciding, when it appends at exactly that version:
+   * lets inline projections compute their rows without reading them back (the append still checks
+   * the version, so a stale read fails as a conflict and never reaches a projection).
+   */
+  readonly loaded?: readonly StoredEvent[];
 }
 
 export interface ReadStreamOptions {
   /** Fold up to and including this stream version. */
   readonly toVersion?: number;
-  /** Fold the events recorded at or before this instant. */
+  /** Fold the events of the log as it stood at this instant: the global-order prefix of as-of.ts. */
   readonly asOf?: Date;
+  /** Fold the events before this place in the global order (exclusive), e.g. one cutAt() shared by many reads. */
+  readonly before?: { readonly transactionId: string; readonly globalPosition: string };
 }

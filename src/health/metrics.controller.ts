@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { PublicRoute } from '../auth/roles';
 import { Database } from '../database/database';
+import { ProjectionStatus } from '../projections/projection-status';
 
 @ApiTags('operations')
 @Controller('metrics')
@@ -10,7 +11,7 @@ import { Database } from '../database/database';
 export class MetricsController {
   private readonly registry = new Registry();
 
-  constructor(db: Database) {
+  constructor(db: Database, projections: ProjectionStatus) {
     collectDefaultMetrics({ register: this.registry, prefix: 'claimtrail_' });
     new Gauge({
       name: 'claimtrail_events_last_position',
@@ -27,6 +28,32 @@ export class MetricsController {
       registers: [this.registry],
       collect() {
         this.set(db.pool.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'claimtrail_projection_lag_events',
+      help: 'Events committed that an async projection has not applied yet',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      async collect() {
+        for (const lag of await projections.lag()) this.set({ projection: lag.name }, lag.lagEvents);
+      },
+    });
+    new Gauge({
+      name: 'claimtrail_projection_lag_seconds',
+      help: 'Age of the oldest event an async projection has not applied yet',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      async collect() {
+        for (const lag of await projections.lag()) this.set({ projection: lag.name }, lag.lagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'claimtrail_oldest_open_transaction_seconds',
+      help: 'Age of the oldest transaction holding an id; it holds back what subscribers can read',
+      registers: [this.registry],
+      async collect() {
+        this.set(await projections.oldestOpenTransactionSeconds());
       },
     });
   }

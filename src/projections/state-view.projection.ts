@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../common/decider';
 import type { Tx } from '../database/database';
-import type { InlineProjection, StoredEvent } from '../event-store/event-store.types';
+import type { InlineProjection, PlannedAppend, StoredEvent } from '../event-store/event-store.types';
 
 export interface StateViewDefinition<State> {
   readonly name: string;
@@ -13,31 +13,106 @@ export interface StateViewDefinition<State> {
   columns(state: State): Record<string, unknown>;
 }
 
-const idOf = (event: StoredEvent): string => event.streamId.slice(event.streamId.indexOf('-') + 1);
+const UPSERT_ROWS = 1000;
+
+const idOfStream = (streamId: string): string => streamId.slice(streamId.indexOf('-') + 1);
+
+interface ViewRow {
+  readonly id: string;
+  readonly version: number;
+  readonly createdPosition: string;
+  readonly lastPosition: string;
+  readonly state: unknown;
+}
 
 /**
  * A read model row per stream holding the folded aggregate state. The row remembers the last global
  * position it applied, so replaying an event it has seen changes nothing.
+ *
+ * Three ways to write it, all giving the same row: `apply` one event at a time; `applyBatch` for many
+ * events of many streams (one read of the rows, one upsert); `planAppend` for an append whose caller
+ * read the whole stream first, where the state is folded from those events and written inside the
+ * append statement itself, without reading the row.
  */
-export const stateViewProjection = <State>(definition: StateViewDefinition<State>): InlineProjection => ({
-  name: definition.name,
-  handles: definition.handles,
-  async apply(event: StoredEvent, tx: Tx): Promise<void> {
-    const id = idOf(event);
-    const { rows } = await tx.query<{ state: State; last_position: string }>(
-      `SELECT state, last_position FROM ${definition.table} WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
-    if (rows[0] && BigInt(rows[0].last_position) >= BigInt(event.globalPosition)) return;
-    const state = definition.evolve(rows[0]?.state ?? definition.initialState, { type: event.type, data: event.data });
-    const columns = Object.entries(definition.columns(state));
-    const names = ['id', 'version', 'created_position', 'last_position', 'state', ...columns.map(([name]) => name)];
-    const placeholders = names.map((_, i) => `$${i + 1}`);
-    const updates = names.filter((name) => name !== 'id' && name !== 'created_position').map((name) => `${name} = EXCLUDED.${name}`);
+export const stateViewProjection = <State>(definition: StateViewDefinition<State>): InlineProjection => {
+  const { table } = definition;
+  const handled = new Set(definition.handles);
+  const evolveAll = (state: State, events: readonly { type: string; data: unknown }[]): State => {
+    let next = state;
+    for (const event of events) if (handled.has(event.type)) next = definition.evolve(next, { type: event.type, data: event.data });
+    return next;
+  };
+  const columnNames = (state: State): string[] => Object.keys(definition.columns(state));
+  const assignments = (names: readonly string[]): string =>
+    ['version', 'last_position', 'state', ...names].map((name) => `${name} = EXCLUDED.${name}`).join(', ');
+
+  const upsert = async (all: readonly ViewRow[], tx: Tx): Promise<void> => {
+    // PostgreSQL takes at most 65,535 parameters per statement
+    for (let from = 0; from < all.length; from += UPSERT_ROWS) await upsertRows(all.slice(from, from + UPSERT_ROWS), tx);
+  };
+  const upsertRows = async (rows: readonly ViewRow[], tx: Tx): Promise<void> => {
+    const names = columnNames(rows[0].state as State);
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const columns = definition.columns(row.state as State);
+      const fields = [row.id, row.version, row.createdPosition, row.lastPosition, JSON.stringify(row.state), ...names.map((name) => columns[name])];
+      return `(${fields.map((value) => `$${values.push(value)}`).join(', ')})`;
+    });
     await tx.query(
-      `INSERT INTO ${definition.table} (${names.join(', ')}) VALUES (${placeholders.join(', ')})
-       ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`,
-      [id, event.streamVersion, event.globalPosition, event.globalPosition, JSON.stringify(state), ...columns.map(([, value]) => value)],
+      `INSERT INTO ${table} (id, version, created_position, last_position, state, ${names.join(', ')}) VALUES ${tuples.join(', ')}
+       ON CONFLICT (id) DO UPDATE SET ${assignments(names)} WHERE ${table}.last_position < EXCLUDED.last_position`,
+      values,
     );
-  },
-});
+  };
+
+  const applyBatch = async (events: readonly StoredEvent[], tx: Tx): Promise<void> => {
+    const byStream = new Map<string, StoredEvent[]>();
+    for (const event of events) {
+      if (!handled.has(event.type)) continue;
+      const id = idOfStream(event.streamId);
+      const list = byStream.get(id);
+      if (list) list.push(event);
+      else byStream.set(id, [event]);
+    }
+    if (byStream.size === 0) return;
+    const { rows } = await tx.query<{ id: string; state: State; last_position: string; created_position: string }>(
+      `SELECT id::text AS id, state, last_position, created_position FROM ${table} WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
+      [[...byStream.keys()]],
+    );
+    const current = new Map(rows.map((row) => [row.id, row]));
+    const changed: ViewRow[] = [];
+    for (const [id, streamEvents] of byStream) {
+      const row = current.get(id);
+      const fresh = row ? streamEvents.filter((event) => BigInt(event.globalPosition) > BigInt(row.last_position)) : streamEvents;
+      if (fresh.length === 0) continue;
+      const last = fresh[fresh.length - 1];
+      changed.push({
+        id,
+        version: last.streamVersion,
+        createdPosition: row?.created_position ?? fresh[0].globalPosition,
+        lastPosition: last.globalPosition,
+        state: evolveAll(row?.state ?? definition.initialState, fresh),
+      });
+    }
+    await upsert(changed, tx);
+  };
+
+  return {
+    name: definition.name,
+    handles: definition.handles,
+    apply: (event: StoredEvent, tx: Tx) => applyBatch([event], tx),
+    applyBatch,
+    planAppend(append: PlannedAppend): string | null {
+      if (append.loaded === undefined) return null;
+      const state = evolveAll(evolveAll(definition.initialState, append.loaded), append.events);
+      const columns = definition.columns(state);
+      const names = Object.keys(columns);
+      const types = append.param(definition.handles);
+      const mine = `FROM appended WHERE type = ANY(${types}::text[])`;
+      return `INSERT INTO ${table} (id, version, created_position, last_position, state, ${names.join(', ')})
+        VALUES (${append.param(idOfStream(append.streamId))}, (SELECT max(stream_version) ${mine}), (SELECT min(global_position) ${mine}),
+                (SELECT max(global_position) ${mine}), ${append.param(JSON.stringify(state))}, ${names.map((name) => append.param(columns[name])).join(', ')})
+        ON CONFLICT (id) DO UPDATE SET ${assignments(names)} WHERE ${table}.last_position < EXCLUDED.last_position`;
+    },
+  };
+};

@@ -1,5 +1,5 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { EventStore } from '../event-store/event-store';
+import { ProjectionRegistry } from '../projections/projection-registry';
 import { stateViewProjection } from '../projections/state-view.projection';
 import { RegisterSourceHandler, RegradeSourceHandler } from './commands/source.commands';
 import { sourceColumns, SourceViews } from './read-models/source-views';
@@ -12,18 +12,22 @@ import { SourcesController } from './sources.controller';
   providers: [SourceViews, RegisterSourceHandler, RegradeSourceHandler, SourceFactsHandler],
 })
 export class SourcesModule implements OnModuleInit {
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly projections: ProjectionRegistry) {}
 
   onModuleInit(): void {
-    this.store.registerInlineProjection(
-      stateViewProjection({
-        name: 'source_view',
-        table: 'source_view',
-        handles: ['SourceRegistered', 'SourceRegraded'],
-        initialState: sourceDecider.initialState,
-        evolve: (state, event) => sourceDecider.evolve(state, event as Parameters<typeof sourceDecider.evolve>[1]),
-        columns: sourceColumns,
-      }),
-    );
+    this.projections.register({
+      name: 'source_view',
+      mode: 'inline',
+      tables: ['source_view'],
+      create: (table) =>
+        stateViewProjection({
+          name: 'source_view',
+          table: table('source_view'),
+          handles: ['SourceRegistered', 'SourceRegraded'],
+          initialState: sourceDecider.initialState,
+          evolve: (state, event) => sourceDecider.evolve(state, event as Parameters<typeof sourceDecider.evolve>[1]),
+          columns: sourceColumns,
+        }),
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { EventStore } from '../event-store/event-store';
+import { ProjectionRegistry } from '../projections/projection-registry';
 import { stateViewProjection } from '../projections/state-view.projection';
 import { ChangeStoryHandler, OpenStoryHandler } from './commands/story.commands';
 import { storyColumns } from './read-models/story.view';
@@ -13,18 +13,22 @@ import { storyDecider } from './story.decider';
   providers: [StoryViews, OpenStoryHandler, ChangeStoryHandler, StoryFactsHandler],
 })
 export class StoriesModule implements OnModuleInit {
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly projections: ProjectionRegistry) {}
 
   onModuleInit(): void {
-    this.store.registerInlineProjection(
-      stateViewProjection({
-        name: 'story_view',
-        table: 'story_view',
-        handles: ['StoryOpened', 'StoryRevised', 'StoryArchived'],
-        initialState: storyDecider.initialState,
-        evolve: (state, event) => storyDecider.evolve(state, event as Parameters<typeof storyDecider.evolve>[1]),
-        columns: storyColumns,
-      }),
-    );
+    this.projections.register({
+      name: 'story_view',
+      mode: 'inline',
+      tables: ['story_view'],
+      create: (table) =>
+        stateViewProjection({
+          name: 'story_view',
+          table: table('story_view'),
+          handles: ['StoryOpened', 'StoryRevised', 'StoryArchived'],
+          initialState: storyDecider.initialState,
+          evolve: (state, event) => storyDecider.evolve(state, event as Parameters<typeof storyDecider.evolve>[1]),
+          columns: storyColumns,
+        }),
+    });
   }
 }

@@ -14,6 +14,8 @@ export interface TestApp {
   app: INestApplication;
   http: TestAgent;
   db: Database;
+  /** The database as the table owner (the CLI's role), for maintenance such as rebuilds and replays. */
+  ownerDb(): Promise<Database>;
   dataSource: DataSource;
   /** Bearer tokens, one per role, named after the role (`editor` is recorded as actor "test-editor"). */
   keys: Record<Role, string>;
@@ -32,16 +34,24 @@ export const startTestApp = async (): Promise<TestApp> => {
   const keys = {} as Record<Role, string>;
   for (const role of ['reader', 'editor', 'reviewer', 'admin'] as Role[]) keys[role] = (await apiKeys.create(`test-${role}`, role)).token;
   const db = app.get(Database);
+  const owners: DataSource[] = [];
+  const ownerDb = async () => {
+    const owner = await openDatabase(database.url, 4, undefined, { role: 'owner' });
+    owners.push(owner);
+    return new Database(owner);
+  };
   return {
     app,
     http: request(app.getHttpServer()),
     db,
+    ownerDb,
     dataSource,
     keys,
     auth: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
     eventCount: async () => Number((await db.query<{ count: string }>('SELECT count(*) FROM events'))[0].count),
     close: async () => {
       await app.close();
+      await Promise.all(owners.map((owner) => owner.destroy()));
       await dataSource.destroy();
       await database.drop();
     },

@@ -41,6 +41,8 @@ export class RecordClaimHandler implements ICommandHandler<RecordClaimCommand> {
   ) {}
 
   async execute({ input, context }: RecordClaimCommand): Promise<HandledCommand> {
+    const replay = this.runner.replayed();
+    if (replay) return replay;
     const story = await this.queries.execute(new StoryFactsQuery(input.storyId));
     if (!story.exists) throw new DomainError('STORY.NOT_FOUND', 'not_found', `No story ${input.storyId}.`);
     if (story.archived) throw new DomainError('STORY.ARCHIVED', 'conflict', 'This story is archived; claims can no longer be added to it.');

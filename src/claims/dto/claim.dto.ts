@@ -118,5 +118,21 @@ export class ListClaimsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: VERDICTS }) @IsOptional() @IsIn(VERDICTS) verdict?: Verdict;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(60) topic?: string;
   @ApiPropertyOptional({ enum: CLAIM_KINDS }) @IsOptional() @IsIn(CLAIM_KINDS) kind?: ClaimKind;
-  @ApiPropertyOptional({ description: 'Words in the statement' }) @IsOptional() @IsString() @MaxLength(200) q?: string;
+  @ApiPropertyOptional({ description: 'Full-text search over statements and actors (an async index)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+  @ApiPropertyOptional({ description: 'With q: X-Checkpoint of your last write; waits (up to 5 s) until the index includes it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  minCheckpoint?: string;
+  @ApiPropertyOptional({
+    description:
+      'List the claims as they stood at this instant (ISO 8601 with a zone): the claims that existed then, filtered by their verdict, topics, kind and statement then. With q, every word must appear in the statement or actors then.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
 }

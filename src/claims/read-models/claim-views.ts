@@ -5,6 +5,7 @@ import type { ReadAt } from '../../common/read-at';
 import { Database } from '../../database/database';
 import { toDomainEvent } from '../../event-store/command-runner';
 import { EventStore } from '../../event-store/event-store';
+import type { ReadStreamOptions } from '../../event-store/event-store.types';
 import { claimDecider, type ClaimEvent, type ClaimState } from '../claim.decider';
 import type { ListClaimsQuery } from '../dto/claim.dto';
 import { toClaimView, type ClaimView } from './claim.view';
@@ -16,7 +17,8 @@ const viewOf = (row: ClaimRow): ClaimView => {
   return toClaimView(row.state, row.version);
 };
 
-const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** Claims folded at once when listing as of an instant. */
+const AS_OF_BATCH = 100;
 
 /** Reads of the claim view, and of any claim as it stood at a version or an instant. */
 @Injectable()
@@ -31,8 +33,10 @@ export class ClaimViews {
     return row ? viewOf(row) : null;
   }
 
-  async findAt(id: string, at: ReadAt): Promise<ClaimView | null> {
+  async findAt(id: string, at: ReadAt & Pick<ReadStreamOptions, 'before'>): Promise<ClaimView | null> {
     const events = await this.store.readStream(`claim-${id}`, at);
+    // A version the stream has not reached yet is not found, rather than answered with the latest one.
+    if (at.toVersion !== undefined && events.length < at.toVersion) return null;
     const state = fold(claimDecider, events.map(toDomainEvent) as ClaimEvent[]);
     return state.status === 'absent' ? null : toClaimView(state, events[events.length - 1].streamVersion);
   }
@@ -44,15 +48,18 @@ export class ClaimViews {
   }
 
   async list(query: ListClaimsQuery): Promise<Page<ClaimView>> {
+    if (query.asOf !== undefined) return this.listAsOf(query, new Date(query.asOf));
     const limit = query.limit ?? 20;
     const rows = await this.db.query<ClaimRow>(
       `SELECT state, version, created_position FROM claim_view
        WHERE ($1::uuid IS NULL OR story_id = $1) AND ($2::text IS NULL OR verdict = $2)
          AND ($3::text IS NULL OR topics @> ARRAY[$3]) AND ($4::text IS NULL OR kind = $4)
-         AND ($5::text IS NULL OR statement ILIKE '%' || $5 || '%')
+         AND ($5::text IS NULL OR id IN (
+               SELECT claim_id FROM claim_search
+               WHERE document @@ (websearch_to_tsquery('english', $5) || websearch_to_tsquery('simple', $5))))
          AND ($6::bigint IS NULL OR created_position > $6)
        ORDER BY created_position LIMIT $7`,
-      [query.storyId ?? null, query.verdict ?? null, query.topic ?? null, query.kind ?? null, query.q === undefined ? null : escapeLike(query.q), decodeCursor(query.cursor), limit + 1],
+      [query.storyId ?? null, query.verdict ?? null, query.topic ?? null, query.kind ?? null, query.q ?? null, decodeCursor(query.cursor), limit + 1],
     );
     return pageOf(rows, limit, viewOf);
   }
@@ -63,7 +70,41 @@ export class ClaimViews {
       [storyId],
     );
     if (!asOf) return rows.map(viewOf);
-    const past = await Promise.all(rows.map((row) => this.findAt(row.id, { asOf })));
+    // One cut for every claim, so the story's claims are all seen at the same point of the global order.
+    const before = await this.store.cutAt(asOf);
+    const past = await Promise.all(rows.map((row) => this.findAt(row.id, { before })));
     return past.filter((view): view is ClaimView => view !== null);
+  }
+
+  /**
+   * The list as it stood at an instant: every claim that existed then, filtered on its state then.
+   * Claims are folded in pages of candidates (a story's claims, or all) until a page of matches is full.
+   */
+  private async listAsOf(query: ListClaimsQuery, asOf: Date): Promise<Page<ClaimView>> {
+    const limit = query.limit ?? 20;
+    const before = await this.store.cutAt(asOf);
+    const words = (query.q ?? '').toLowerCase().split(/\s+/).filter((w) => w !== '');
+    const matches = (view: ClaimView): boolean =>
+      (query.verdict === undefined || view.verdict === query.verdict) &&
+      (query.topic === undefined || view.topics.includes(query.topic)) &&
+      (query.kind === undefined || view.kind === query.kind) &&
+      words.every((w) => `${view.statement} ${view.actors.join(' ')}`.toLowerCase().includes(w));
+    const found: { view: ClaimView; created_position: string }[] = [];
+    for (let after = decodeCursor(query.cursor); found.length <= limit; ) {
+      const candidates = await this.db.query<{ id: string; created_position: string }>(
+        `SELECT id, created_position FROM claim_view
+         WHERE ($1::uuid IS NULL OR story_id = $1) AND ($2::bigint IS NULL OR created_position > $2)
+         ORDER BY created_position LIMIT $3`,
+        [query.storyId ?? null, after, AS_OF_BATCH],
+      );
+      const views = await Promise.all(candidates.map((c) => this.findAt(c.id, { before })));
+      candidates.forEach((candidate, i) => {
+        const view = views[i];
+        if (view && matches(view) && found.length <= limit) found.push({ view, created_position: candidate.created_position });
+      });
+      if (candidates.length < AS_OF_BATCH) break;
+      after = candidates[candidates.length - 1].created_position;
+    }
+    return pageOf(found, limit, (f) => f.view);
   }
 }

@@ -51,6 +51,8 @@ export class SourceViews {
 
   async findAt(id: string, at: ReadAt): Promise<SourceView | null> {
     const events = await this.store.readStream(`source-${id}`, at);
+    // A version the stream has not reached yet is not found, rather than answered with the latest one.
+    if (at.toVersion !== undefined && events.length < at.toVersion) return null;
     const state = fold(sourceDecider, events.map(toDomainEvent) as SourceEvent[]);
     return state.status === 'absent' ? null : viewOf({ state, version: events[events.length - 1].streamVersion });
   }
@@ -62,11 +64,11 @@ export class SourceViews {
 
   async facts(ids: readonly string[]): Promise<Record<string, SourceFacts>> {
     if (ids.length === 0) return {};
-    const rows = await this.db.query<{ id: string; reliability: SourceFacts['reliability']; anonymous: boolean }>(
-      'SELECT id, reliability, anonymous FROM source_view WHERE id = ANY($1::uuid[])',
+    const rows = await this.db.query<{ id: string; reliability: SourceFacts['reliability']; anonymous: boolean; descriptor: string }>(
+      'SELECT id, reliability, anonymous, descriptor FROM source_view WHERE id = ANY($1::uuid[])',
       [[...new Set(ids)]],
     );
-    return Object.fromEntries(rows.map((row) => [row.id, { reliability: row.reliability, anonymous: row.anonymous }]));
+    return Object.fromEntries(rows.map((row) => [row.id, { reliability: row.reliability, anonymous: row.anonymous, descriptor: row.descriptor }]));
   }
 
   async list(query: ListSourcesQuery): Promise<Page<SourceView>> {

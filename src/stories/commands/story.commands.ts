@@ -26,6 +26,8 @@ export class OpenStoryHandler implements ICommandHandler<OpenStoryCommand> {
   ) {}
 
   async execute({ input, context }: OpenStoryCommand): Promise<HandledCommand> {
+    const replay = this.runner.replayed();
+    if (replay) return replay;
     // The unique index is the guarantee; this check only gives the common case a clear answer.
     if (await this.views.slugTaken(input.slug)) {
       throw new DomainError('STORY.SLUG_TAKEN', 'conflict', `Another story already uses the slug "${input.slug}".`);

@@ -30,6 +30,8 @@ export class StoryViews {
 
   async findAt(id: string, at: ReadAt): Promise<FoundStory | null> {
     const events = await this.store.readStream(`story-${id}`, at);
+    // A version the stream has not reached yet is not found, rather than answered with the latest one.
+    if (at.toVersion !== undefined && events.length < at.toVersion) return null;
     const state = fold(storyDecider, events.map(toDomainEvent) as StoryEvent[]);
     return state.status === 'absent' ? null : { state, version: events[events.length - 1].streamVersion };
   }

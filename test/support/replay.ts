@@ -1,0 +1,31 @@
+import type { Database } from '../../src/database/database';
+import { START, type Checkpoint } from '../../src/event-store/checkpoint';
+import type { EventStore } from '../../src/event-store/event-store';
+import { applyAll, type ProjectionDefinition } from '../../src/projections/projection';
+
+/**
+ * Replays a projection from the first event into fresh `<table>_replay` tables and counts the rows
+ * that differ from the live tables, both ways. Zero means the live read model equals a full replay.
+ */
+export const differencesFromReplay = async (db: Database, store: EventStore, definition: ProjectionDefinition): Promise<Record<string, number>> => {
+  const replay = (table: string) => `${table}_replay`;
+  for (const table of definition.tables) {
+    await db.query(`DROP TABLE IF EXISTS ${replay(table)}`);
+    await db.query(`CREATE TABLE ${replay(table)} (LIKE ${table} INCLUDING ALL)`);
+  }
+  const projection = definition.create(replay);
+  let checkpoint: Checkpoint = START;
+  for (let events = await store.readAll(checkpoint, 5000); events.length > 0; events = await store.readAll(checkpoint, 5000)) {
+    await db.transaction((tx) => applyAll(projection, events, tx));
+    checkpoint = events[events.length - 1];
+  }
+  const differences: Record<string, number> = {};
+  for (const table of definition.tables) {
+    const [{ count }] = await db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM ((TABLE ${table} EXCEPT TABLE ${replay(table)}) UNION ALL (TABLE ${replay(table)} EXCEPT TABLE ${table})) d`,
+    );
+    differences[table] = count;
+    await db.query(`DROP TABLE ${replay(table)}`);
+  }
+  return differences;
+};
