@@ -133,3 +133,42 @@ describe('Async views, read-your-writes and the live feed', () => {
     expect(metrics.text).toMatch(/claimtrail_projection_lag_events\{projection="dashboard"\} \d+/);
   });
 });
+
+describe('A live-feed client that stops reading', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    const owner = await t.ownerDb();
+    // About 12 MB of feed, far more than the 1 MB the server buffers for one client.
+    await owner.query(
+      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, hash)
+       SELECT 'story-' || gen_random_uuid(), 1, gen_random_uuid(), 'StoryOpened',
+              jsonb_build_object('headline', repeat('Kim Jong-un plans to visit Russia. ', 12)), '{"actor":"bulk-load"}', now(), '\\x00'
+       FROM generate_series(1, 20000)`,
+    );
+  });
+  afterAll(() => t.close());
+
+  it('When it falls too far behind, then the server ends its stream with an overflow event instead of buffering without bound', async () => {
+    const port = (t.app.getHttpServer().address() as AddressInfo).port;
+    const outcome = await new Promise<string>((resolve, reject) => {
+      const req = http.get(`http://127.0.0.1:${port}/api/events/stream`, { headers: t.auth('reader') }, (res) => {
+        res.pause();
+        setTimeout(() => {
+          let tail = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (tail = (tail + chunk).slice(-500)));
+          res.on('end', () => resolve(tail));
+          res.resume();
+        }, 3000);
+      });
+      req.on('error', reject);
+      setTimeout(() => {
+        req.destroy();
+        reject(new Error('the stream of a stalled client was never ended'));
+      }, 30_000);
+    });
+    expect(outcome).toContain('event: overflow');
+  });
+});
