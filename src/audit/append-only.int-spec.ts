@@ -1,26 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { serverUrl, withClient } from '../../test/support/superuser';
 import { createTestDatabase } from '../../test/support/test-database';
 import { Database } from '../database/database';
 import { APP_ROLE, openDatabase } from '../database/data-source';
 import { EventStore } from '../event-store/event-store';
-
-const serverUrl = (): string => {
-  const url = process.env.CT_TEST_SERVER_URL;
-  if (!url) throw new Error('CT_TEST_SERVER_URL is unset: run this through jest.');
-  return url;
-};
-
-const withClient = async <T>(url: string, work: (client: Client) => Promise<T>): Promise<T> => {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-};
 
 const refused = /permission denied|must be owner|append-only/;
 

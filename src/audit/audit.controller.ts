@@ -1,7 +1,8 @@
+import { IsZonedDateTime } from '../common/zoned-time';
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { RequireRole } from '../auth/roles';
 import { decodeCursor, encodeCursor, PageQuery, type Page } from '../common/paging';
 import { Database } from '../database/database';
@@ -18,12 +19,12 @@ export class AuditSearchQuery extends PageQuery {
 
   @ApiPropertyOptional({ description: 'Recorded at or after this time (ISO 8601 with a zone)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Recorded at or before this time (ISO 8601 with a zone)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   to?: string;
 
   @ApiPropertyOptional({ description: 'Event type, or several separated by commas, e.g. VerdictChanged,ClaimReworded' })

@@ -32,6 +32,8 @@ export class LogExporter {
     const client = await this.db.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // A slow reader of the output may leave this snapshot idle for a while; it holds no transaction id, so no one waits on it.
+      await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
       const [counts] = (
         await client.query<{ events: string; streams: string }>('SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM streams) AS streams')
       ).rows;

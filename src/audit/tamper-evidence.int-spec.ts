@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Client } from 'pg';
+import { databaseUrl, serverUrl, withClient } from '../../test/support/superuser';
 import { createTestDatabase } from '../../test/support/test-database';
 import { Database } from '../database/database';
 import { openDatabase } from '../database/data-source';
@@ -36,26 +37,6 @@ const mulberry32 = (seed: number) => () => {
 const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
 const random = mulberry32(seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-
-const serverUrl = (): string => {
-  const url = process.env.CT_TEST_SERVER_URL;
-  if (!url) throw new Error('CT_TEST_SERVER_URL is unset: run this through jest.');
-  return url;
-};
-const urlOf = (name: string): string => {
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-const asSuperuser = async <T>(url: string, work: (client: Client) => Promise<T>): Promise<T> => {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-};
 
 /** Claims, stories and sources with the text shapes the app stores: unicode, quotes, numbers, nesting. */
 const eventData = (n: number): Record<string, unknown> => {
@@ -124,15 +105,15 @@ describe('Tamper evidence: hash chains, signed checkpoints and two verifiers', (
   const tamper = async (work: (client: Client) => Promise<void>): Promise<Tampered> => {
     const name = `ct_${process.env.CT_TEST_RUN ?? 'adhoc'}_${randomBytes(4).toString('hex')}`;
     copies.push(name);
-    await asSuperuser(serverUrl(), (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${baseName}"`));
-    await asSuperuser(urlOf(name), async (client) => {
+    await withClient(serverUrl(), (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${baseName}"`));
+    await withClient(databaseUrl(name), async (client) => {
       await client.query('BEGIN');
       await client.query(`SET LOCAL claimtrail.maintenance = 'on'`);
       await work(client);
       await client.query('COMMIT');
     });
-    const result = await verifyBoth(urlOf(name));
-    await asSuperuser(serverUrl(), (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    const result = await verifyBoth(databaseUrl(name));
+    await withClient(serverUrl(), (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     return result;
   };
 
@@ -180,7 +161,7 @@ describe('Tamper evidence: hash chains, signed checkpoints and two verifiers', (
     } finally {
       await dataSource.destroy();
     }
-    await asSuperuser(base.url, async (client) => {
+    await withClient(base.url, async (client) => {
       const { rows } = await client.query<{ transaction_id: string; position: string }>(
         'SELECT last_transaction_id::text AS transaction_id, last_global_position::text AS position FROM audit_checkpoints ORDER BY seq DESC LIMIT 1',
       );
@@ -190,7 +171,7 @@ describe('Tamper evidence: hash chains, signed checkpoints and two verifiers', (
   }, 180_000);
 
   afterAll(async () => {
-    await asSuperuser(serverUrl(), async (client) => {
+    await withClient(serverUrl(), async (client) => {
       for (const name of copies) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     });
     await base.drop();
@@ -268,7 +249,7 @@ describe('Tamper evidence: hash chains, signed checkpoints and two verifiers', (
 
   beforeAll(async () => {
     // Byte-flipping helpers live in the honest base, so every copy has them; the app never calls them.
-    await asSuperuser(base.url, (client) =>
+    await withClient(base.url, (client) =>
       client.query(`
         CREATE FUNCTION flip_in_string(doc text, r float8) RETURNS text LANGUAGE plpgsql AS $$
         DECLARE inside boolean := false; escaped boolean := false; candidates int[] := '{}'; c text; i int; target int;

@@ -6,7 +6,8 @@ import { requestContext, type Principal } from '../common/request-context';
 import { ApiKeys } from './api-keys.service';
 import { PUBLIC_ROUTE, REQUIRED_ROLE } from './roles';
 
-const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]{16,200}=*)$/;
+// The scheme is case-insensitive (RFC 9110); the token is what we issued: ct_ and base64url.
+const BEARER = /^Bearer +([A-Za-z0-9_\-.~+/]{16,200}=*)$/i;
 
 /**
  * Every route needs a key unless marked public. A route without a declared role is readable by any

@@ -451,10 +451,10 @@ describe('claimDecider', () => {
           .thenThrows('VERDICT.ANONYMOUS_ONLY');
       });
 
-      it('When a named outlet relays the anonymous officials, then that chain is not anonymous', () => {
+      it('When a named outlet relays the anonymous officials, then that chain is still anonymous support: VERDICT.ANONYMOUS_ONLY', () => {
         given(claimDecider, [armsClaimRecorded(), usOfficialsSay, nytRelaysOfficials, southKoreanOfficialsSay])
           .when(changeVerdict('corroborated'))
-          .then([verdictChanged('unverified', 'corroborated')]);
+          .thenThrows('VERDICT.ANONYMOUS_ONLY');
       });
 
       it.each([reviewer, admin])(
@@ -471,6 +471,44 @@ describe('claimDecider', () => {
         given(claimDecider, [armsClaimRecorded(), usOfficialsSay, whiteHouseWarns])
           .when(changeVerdict('corroborated', reviewer, { sources: withoutWhiteHouse }))
           .thenThrows('VERDICT.ANONYMOUS_ONLY');
+      });
+    });
+
+    describe('four eyes', () => {
+      const bySameReviewer = { by: reviewer.actor, at: RECORDED_AT };
+
+      it('When the reviewer who made the last citation sets confirmed, then VERDICT.FOUR_EYES', () => {
+        given(claimDecider, [armsClaimRecorded(), cited('cit-1', WHITE_HOUSE, { credibility: 1, access: 'document' }, bySameReviewer)])
+          .when(changeVerdict('confirmed'))
+          .thenThrows('VERDICT.FOUR_EYES');
+      });
+
+      it('When the reviewer who last reworded the claim sets false, then VERDICT.FOUR_EYES', () => {
+        given(claimDecider, [
+          armsClaimRecorded(),
+          cited('cit-intel', DECLASSIFIED_INTELLIGENCE, { stance: 'contradicts', credibility: 1 }),
+          {
+            type: 'ClaimReworded',
+            data: { from: 'Putin wants artillery shells', to: 'Putin wants shells and missiles', reason: 'Precision', at: NOW, by: reviewer.actor },
+          },
+        ])
+          .when(changeVerdict('false'))
+          .thenThrows('VERDICT.FOUR_EYES');
+      });
+
+      it('When the same reviewer sets a verdict that settles nothing, then four eyes do not apply', () => {
+        given(claimDecider, [armsClaimRecorded(), cited('cit-1', WHITE_HOUSE, {}, bySameReviewer)])
+          .when(changeVerdict('disputed'))
+          .then([verdictChanged('unverified', 'disputed')]);
+      });
+
+      it('When another reviewer made the last citation, then the reviewer may confirm', () => {
+        given(claimDecider, [
+          armsClaimRecorded(),
+          cited('cit-1', WHITE_HOUSE, { credibility: 1, access: 'document' }, { by: 'other.reviewer', at: RECORDED_AT }),
+        ])
+          .when(changeVerdict('confirmed'))
+          .then([verdictChanged('unverified', 'confirmed')]);
       });
     });
 
@@ -531,11 +569,21 @@ describe('claimDecider', () => {
           .thenThrows('VERDICT.NEEDS_CONFIRMATION');
       });
 
-      it('When a D-graded original is relayed by a C-graded outlet, then the chain takes the better grade', () => {
+      it('When a D-graded original is relayed by a C-graded outlet, then the chain keeps the origin’s grade: VERDICT.NEEDS_CONFIRMATION', () => {
         given(claimDecider, [
           armsClaimRecorded(),
           cited('cit-kcna', KCNA),
           cited('cit-yonhap', YONHAP, { role: 'relay', relayOf: KCNA }),
+          cited('cit-intel', DECLASSIFIED_INTELLIGENCE, { access: 'document' }),
+        ])
+          .when(changeVerdict('confirmed'))
+          .thenThrows('VERDICT.NEEDS_CONFIRMATION');
+      });
+
+      it('When a C-graded original is relayed and a B-graded source supports independently, then two A–C chains confirm', () => {
+        given(claimDecider, [
+          armsClaimRecorded(),
+          cited('cit-nyt-yonhap', NYT, { role: 'relay', relayOf: YONHAP }),
           cited('cit-intel', DECLASSIFIED_INTELLIGENCE, { access: 'document' }),
         ])
           .when(changeVerdict('confirmed'))
@@ -937,7 +985,7 @@ describe('claimDecider', () => {
   });
 
   describe('supportingChains', () => {
-    it('When relays share an original source, then they form one chain graded by its best source', () => {
+    it('When relays share an original source, then they form one chain that is only as good, and as anonymous, as that source', () => {
       const state = fold(claimDecider, [
         armsClaimRecorded(),
         usOfficialsSay,
@@ -954,8 +1002,20 @@ describe('claimDecider', () => {
           citations: citations.map((c) => c.id),
         })),
       ).toEqual([
-        { key: US_OFFICIALS, grade: 'B', anonymous: false, citations: ['cit-us-officials', 'cit-nyt', 'cit-yonhap'] },
+        { key: US_OFFICIALS, grade: 'B', anonymous: true, citations: ['cit-us-officials', 'cit-nyt', 'cit-yonhap'] },
       ]);
+    });
+
+    it('When a named outlet relays anonymous officials and a second anonymous source supports, then corroborated needs an override', () => {
+      given(claimDecider, [armsClaimRecorded(), nytRelaysOfficials, southKoreanOfficialsSay])
+        .when(changeVerdict('corroborated'))
+        .thenThrows('VERDICT.ANONYMOUS_ONLY');
+    });
+
+    it('When a relay of a better-graded outlet repeats a D-graded origin, then the chain is graded D', () => {
+      const state = fold(claimDecider, [armsClaimRecorded(), cited('cit-nyt-kcna', NYT, { role: 'relay', relayOf: KCNA })]);
+      const claim = state.status === 'active' ? state.claim : { citations: [] };
+      expect(supportingChains(claim, sources).map((chain) => chain.grade)).toEqual(['D']);
     });
   });
 });

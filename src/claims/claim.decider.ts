@@ -142,6 +142,7 @@ export type ClaimEvent =
 export type EvidenceChain = { key: string; grade: Reliability; anonymous: boolean; citations: Citation[] };
 
 const EDITOR_VERDICTS: readonly Verdict[] = ['unverified', 'reported', 'disputed'];
+const FOUR_EYES_VERDICTS: readonly Verdict[] = ['confirmed', 'false'];
 const GRADED_A_TO_C: readonly Reliability[] = ['A', 'B', 'C'];
 // A cited source the handler sent no facts for cannot vouch for anything, so it counts as unjudged and unnamed.
 const UNKNOWN_SOURCE: SourceFacts = { reliability: 'F', anonymous: true };
@@ -149,29 +150,31 @@ const UNKNOWN_SOURCE: SourceFacts = { reliability: 'F', anonymous: true };
 const factsOf = (citation: Citation, sources: Readonly<Record<string, SourceFacts>>): SourceFacts =>
   sources[citation.sourceId] ?? UNKNOWN_SOURCE;
 
+/**
+ * Supporting citations grouped into independent chains: relays that go back to one original source
+ * are one chain. A chain is only as good as its origin: when the original source is known, its grade
+ * and its anonymity decide, so a named outlet relaying anonymous officials stays anonymous support.
+ */
 export const supportingChains = (
   claim: Pick<Claim, 'citations'>,
   sources: Readonly<Record<string, SourceFacts>>,
 ): EvidenceChain[] => {
-  const chains = new Map<string, EvidenceChain>();
+  const grouped = new Map<string, Citation[]>();
   for (const citation of claim.citations.filter((c) => c.stance === 'supports')) {
-    const facts = factsOf(citation, sources);
     const key = citation.relayOf ?? citation.sourceId;
-    const anonymous = facts.anonymous || citation.access === 'anonymous';
-    const chain = chains.get(key);
-    chains.set(
-      key,
-      chain === undefined
-        ? { key, grade: facts.reliability, anonymous, citations: [citation] }
-        : {
-            key,
-            grade: facts.reliability < chain.grade ? facts.reliability : chain.grade,
-            anonymous: chain.anonymous && anonymous,
-            citations: [...chain.citations, citation],
-          },
-    );
+    grouped.set(key, [...(grouped.get(key) ?? []), citation]);
   }
-  return [...chains.values()];
+  return [...grouped.entries()].map(([key, citations]) => {
+    const origin: SourceFacts | undefined = sources[key];
+    const best = citations.map((c) => factsOf(c, sources).reliability).sort()[0];
+    const allAnonymous = citations.every((c) => factsOf(c, sources).anonymous || c.access === 'anonymous');
+    return {
+      key,
+      grade: origin ? origin.reliability : best,
+      anonymous: (origin?.anonymous ?? false) || allAnonymous,
+      citations,
+    };
+  });
 };
 
 const requireReason = (reason: string): string => {
@@ -253,6 +256,10 @@ const changeVerdict = ({ data, context }: ChangeVerdict, state: ClaimState): Cla
   const isReviewer = hasRole(context.role, 'reviewer');
   if (!isReviewer && !EDITOR_VERDICTS.includes(data.verdict)) throw errors.verdictReviewerRequired(data.verdict);
   if (data.override && !isReviewer) throw errors.overrideForbidden();
+  // Four eyes: the settling verdicts need someone other than whoever last added the evidence or wording.
+  if (FOUR_EYES_VERDICTS.includes(data.verdict) && claim.lastEvidenceBy === context.actor) {
+    throw errors.fourEyes(data.verdict);
+  }
   assertEvidence(claim, data);
   const reason = requireReason(data.reason);
   return [

@@ -92,6 +92,14 @@ export const verdictReviewerRequired = (verdict: string): DomainError =>
     { verdict },
   );
 
+export const fourEyes = (verdict: string): DomainError =>
+  new DomainError(
+    'VERDICT.FOUR_EYES',
+    'forbidden',
+    `You made the last citation or rewording of this claim, so another reviewer must set it to ${verdict}.`,
+    { verdict },
+  );
+
 export const overrideForbidden = (): DomainError =>
   new DomainError(
     'VERDICT.OVERRIDE_FORBIDDEN',

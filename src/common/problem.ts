@@ -110,7 +110,8 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
         : (CODES_OF_STATUS[status] ?? `HTTP.${status}`);
     const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
     const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
-    const headers: Record<string, string> = status === 429 ? { 'Retry-After': '60' } : {};
+    const headers: Record<string, string> =
+      status === 429 ? { 'Retry-After': '60' } : status === 401 ? { 'WWW-Authenticate': 'Bearer realm="claimtrail"' } : {};
     return plain(problem(status, code, detail), headers);
   }
   if (isBodyParserError(error)) {

@@ -1,6 +1,7 @@
+import { IsZonedDateTime } from './zoned-time';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsISO8601, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { DomainError } from './domain-error';
 import { ValidationProblem } from './problem';
 
@@ -8,7 +9,7 @@ import { ValidationProblem } from './problem';
 export class ReadAtQuery {
   @ApiPropertyOptional({ description: 'ISO 8601 time with a zone, e.g. 2023-09-05T12:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   asOf?: string;
 
   @ApiPropertyOptional({ minimum: 1 })

@@ -110,7 +110,9 @@ export class ChangeClaimHandler implements ICommandHandler<ChangeClaimCommand> {
       }
       case 'ChangeVerdict': {
         const current = await this.views.find(claimId);
-        const sources = await this.queries.execute(new SourceFactsQuery(current?.citations.map((c) => c.sourceId) ?? []));
+        // The origins of relays count too: a chain is judged by the source it goes back to.
+        const cited = current?.citations.flatMap((c) => (c.relayOf ? [c.sourceId, c.relayOf] : [c.sourceId])) ?? [];
+        const sources = await this.queries.execute(new SourceFactsQuery(cited));
         return { type: 'ChangeVerdict', data: { ...change.data, sources }, context };
       }
       case 'RelateClaim': {

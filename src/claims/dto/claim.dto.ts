@@ -1,3 +1,4 @@
+import { IsZonedDateTime } from '../../common/zoned-time';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -6,7 +7,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUrl,
@@ -51,8 +51,8 @@ export class CitationDto {
   @ApiProperty({ enum: ACCESS }) @IsIn(ACCESS) access!: Access;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(5000) quote?: string;
   @ApiPropertyOptional() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(2000) url?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) publishedAt?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) retrievedAt?: string;
+  @ApiPropertyOptional() @IsOptional() @IsZonedDateTime() publishedAt?: string;
+  @ApiPropertyOptional() @IsOptional() @IsZonedDateTime() retrievedAt?: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'For a relay: the source it passes on' })
   @IsOptional()
   @IsUUID()
@@ -81,8 +81,8 @@ export class RecordClaimDto {
   @MinLength(1, { each: true })
   @MaxLength(200, { each: true })
   actors!: string[];
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) occurredAt?: string;
-  @ApiPropertyOptional({ description: 'Forecasts only: when it is due' }) @IsOptional() @IsISO8601({ strict: true }) dueAt?: string;
+  @ApiPropertyOptional() @IsOptional() @IsZonedDateTime() occurredAt?: string;
+  @ApiPropertyOptional({ description: 'Forecasts only: when it is due' }) @IsOptional() @IsZonedDateTime() dueAt?: string;
   @ApiPropertyOptional({ type: [CitationDto] })
   @IsOptional()
   @IsArray()
@@ -133,6 +133,6 @@ export class ListClaimsQuery extends PageQuery {
       'List the claims as they stood at this instant (ISO 8601 with a zone): the claims that existed then, filtered by their verdict, topics, kind and statement then. With q, every word must appear in the statement or actors then.',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedDateTime()
   asOf?: string;
 }

@@ -1,6 +1,7 @@
+import { IsZonedDateTime } from '../../common/zoned-time';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageQuery } from '../../common/paging';
 import { REVISION_KINDS, type RevisionKind } from '../story.decider';
 
@@ -14,7 +15,7 @@ export class OpenStoryDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(60000) body!: string;
   @ApiPropertyOptional() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(2000) url?: string;
   @ApiPropertyOptional({ example: 'world' }) @IsOptional() @IsString() @Matches(/^[a-z0-9-]{1,40}$/, { message: 'desk is a short lowercase name' }) desk?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) publishedAt?: string;
+  @ApiPropertyOptional() @IsOptional() @IsZonedDateTime() publishedAt?: string;
 }
 
 export class ReviseStoryDto {
