@@ -29,6 +29,8 @@ export const configSchema = z.object({
   AUDIT_CHECKPOINT_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
   /** Ed25519 private key (PKCS#8 PEM, or its base64 DER) that signs checkpoints. Unset: generated into DATA_DIR for the embedded server; no checkpoints otherwise. */
   AUDIT_SIGNING_KEY: z.string().optional(),
+  /** 32 bytes, base64: wraps each confidential source's data key. Embedded default: generated into DATA_DIR. */
+  CONFIDENTIAL_MASTER_KEY: z.string().optional(),
   /** Public keys of retired signing keys (comma-separated, hex or base64 of the raw 32 bytes) whose checkpoints still verify. */
   AUDIT_TRUSTED_KEYS: z.string().optional(),
   /** pino level: fatal, error, warn, info, debug, trace, silent. */

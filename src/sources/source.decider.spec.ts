@@ -25,6 +25,7 @@ const usOfficials: RegisterSource['data'] = {
   affiliation: 'United States government',
   reliability: 'C',
   rationale: 'Unnamed officials with a policy interest in publicising the talks; their evidence is not shown to us.',
+  sealedIdentity: null,
 };
 
 const register = (overrides: Partial<RegisterSource['data']> = {}, context = editor): SourceCommand => ({
@@ -39,10 +40,14 @@ const regrade = (reliability: Reliability, rationale: string, context = reviewer
   context,
 });
 
+const { sealedIdentity: _none, ...openFields } = usOfficials;
+
 const registered: SourceRegistered = {
   type: 'SourceRegistered',
-  data: { ...usOfficials, at: editor.now, by: editor.actor },
+  data: { ...openFields, at: editor.now, by: editor.actor },
 };
+
+const sealed = { iv: 'aXY=', ciphertext: 'Y2lwaGVy', tag: 'dGFn' };
 
 const upgraded: SourceRegraded = {
   type: 'SourceRegraded',
@@ -57,6 +62,18 @@ const upgraded: SourceRegraded = {
 
 describe('source decider', () => {
   describe('RegisterSource', () => {
+    it('When an anonymous source is registered with a sealed identity, then the event carries it sealed', () => {
+      given(sourceDecider, [])
+        .when(register({ sealedIdentity: sealed }))
+        .then([{ ...registered, data: { ...registered.data, sealedIdentity: sealed } }]);
+    });
+
+    it('When a named source comes with a confidential identity, then SOURCE.IDENTITY_NEEDS_ANONYMOUS', () => {
+      given(sourceDecider, [])
+        .when(register({ anonymous: false, name: 'Kim Yo-jong', kind: 'person', sealedIdentity: sealed }))
+        .thenThrows('SOURCE.IDENTITY_NEEDS_ANONYMOUS');
+    });
+
     it('When an editor registers the anonymous US officials, then they are registered with grade and rationale', () => {
       given(sourceDecider, []).when(register()).then([registered]);
     });
@@ -73,13 +90,13 @@ describe('source decider', () => {
       } as const;
       given(sourceDecider, [])
         .when(register(kim))
-        .then([{ type: 'SourceRegistered', data: { ...usOfficials, ...kim, at: editor.now, by: editor.actor } }]);
+        .then([{ type: 'SourceRegistered', data: { ...openFields, ...kim, at: editor.now, by: editor.actor } }]);
     });
 
     it.each([reviewer, admin])('When the role is $role, then registering is allowed', (context) => {
       given(sourceDecider, [])
         .when(register({}, context))
-        .then([{ type: 'SourceRegistered', data: { ...usOfficials, at: context.now, by: context.actor } }]);
+        .then([{ type: 'SourceRegistered', data: { ...openFields, at: context.now, by: context.actor } }]);
     });
 
     it('When the rationale has surrounding whitespace, then it is recorded trimmed', () => {
@@ -173,6 +190,7 @@ describe('source decider', () => {
           ],
           createdAt: editor.now,
           updatedAt: reviewer.now,
+          sealedIdentity: null,
         },
       });
     });

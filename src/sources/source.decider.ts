@@ -39,6 +39,8 @@ export interface Source {
   readonly grades: Grade[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Encrypted; never part of a view. */
+  readonly sealedIdentity: SealedIdentity | null;
 }
 
 export type SourceState = { readonly status: 'absent' } | { readonly status: 'registered'; readonly source: Source };
@@ -54,6 +56,7 @@ export interface RegisterSource {
     readonly affiliation: string | null;
     readonly reliability: Reliability;
     readonly rationale: string;
+    readonly sealedIdentity: SealedIdentity | null;
   };
   readonly context: CommandContext;
 }
@@ -66,9 +69,21 @@ export interface RegradeSource {
 
 export type SourceCommand = RegisterSource | RegradeSource;
 
+/**
+ * A confidential identity as stored: AES-256-GCM ciphertext under the source's own data key, which
+ * lives outside the log so that destroying it (shredding) leaves every event, and the hash chain, intact.
+ */
+export interface SealedIdentity {
+  readonly iv: string;
+  readonly ciphertext: string;
+  readonly tag: string;
+}
+
 export type SourceRegistered = DomainEvent<
   'SourceRegistered',
   {
+    /** Present only when the desk recorded who the anonymous source is. */
+    readonly sealedIdentity?: SealedIdentity;
     readonly sourceId: string;
     readonly kind: SourceKind;
     readonly descriptor: string;
@@ -101,6 +116,7 @@ const registerSource = ({ data, context }: RegisterSource, state: SourceState): 
   if (!hasRole(context.role, 'editor')) throw sourceErrors.editorRequired();
   // Any name at all, even a blank one, means the desk has not settled whether the source is anonymous.
   if (data.anonymous && data.name !== null) throw sourceErrors.anonymousWithName();
+  if (data.sealedIdentity && !data.anonymous) throw sourceErrors.identityNeedsAnonymous();
   if (isBlank(data.rationale)) throw sourceErrors.rationaleRequired();
   if (state.status !== 'absent') throw sourceErrors.alreadyExists(data.sourceId);
   return [
@@ -115,6 +131,7 @@ const registerSource = ({ data, context }: RegisterSource, state: SourceState): 
         affiliation: data.affiliation,
         reliability: data.reliability,
         rationale: data.rationale.trim(),
+        ...(data.sealedIdentity ? { sealedIdentity: data.sealedIdentity } : {}),
         at: context.now,
         by: context.actor,
       },
@@ -151,7 +168,7 @@ const decide = (command: SourceCommand, state: SourceState): SourceEvent[] => {
 const evolve = (state: SourceState, event: SourceEvent): SourceState => {
   switch (event.type) {
     case 'SourceRegistered': {
-      const { sourceId, kind, descriptor, name, anonymous, affiliation, reliability, rationale, at, by } = event.data;
+      const { sourceId, kind, descriptor, name, anonymous, affiliation, reliability, rationale, at, by, sealedIdentity } = event.data;
       return {
         status: 'registered',
         source: {
@@ -166,6 +183,7 @@ const evolve = (state: SourceState, event: SourceEvent): SourceState => {
           grades: [{ reliability, rationale, at, by }],
           createdAt: at,
           updatedAt: at,
+          sealedIdentity: sealedIdentity ?? null,
         },
       };
     }

@@ -31,4 +31,11 @@ export const sourceErrors = {
     new DomainError('SOURCE.GRADE_UNCHANGED', 'conflict', `The source is already graded ${reliability}.`, {
       reliability,
     }),
+
+  identityNeedsAnonymous: (): DomainError =>
+    new DomainError(
+      'SOURCE.IDENTITY_NEEDS_ANONYMOUS',
+      'invalid',
+      'Only an anonymous source has a confidential identity; a named source is named in the open.',
+    ),
 } as const;

@@ -1,15 +1,28 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config';
+import { Database } from '../database/database';
 import { ProjectionRegistry } from '../projections/projection-registry';
 import { stateViewProjection } from '../projections/state-view.projection';
 import { RegisterSourceHandler, RegradeSourceHandler } from './commands/source.commands';
 import { sourceColumns, SourceViews } from './read-models/source-views';
+import { ConfidentialIdentities, resolveMasterKey } from './confidential-identities';
 import { SourceFactsHandler } from './source-facts.query';
 import { sourceDecider } from './source.decider';
 import { SourcesController } from './sources.controller';
 
 @Module({
   controllers: [SourcesController],
-  providers: [SourceViews, RegisterSourceHandler, RegradeSourceHandler, SourceFactsHandler],
+  providers: [
+    SourceViews,
+    RegisterSourceHandler,
+    RegradeSourceHandler,
+    SourceFactsHandler,
+    {
+      provide: ConfidentialIdentities,
+      inject: [Database, APP_CONFIG],
+      useFactory: (db: Database, config: AppConfig) => new ConfidentialIdentities(db, resolveMasterKey(config)),
+    },
+  ],
 })
 export class SourcesModule implements OnModuleInit {
   constructor(private readonly projections: ProjectionRegistry) {}

@@ -35,6 +35,7 @@ describe('Sources over HTTP', () => {
         reliability: 'C',
         rationale: SOURCES.usOfficials.rationale,
         grades: [{ reliability: 'C', rationale: SOURCES.usOfficials.rationale, at: expect.stringMatching(ISO), by: 'test-editor' }],
+        confidential: false,
         version: 1,
         createdAt: expect.stringMatching(ISO),
         updatedAt: res.body.createdAt,

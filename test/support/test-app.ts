@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -25,9 +26,15 @@ export interface TestApp {
 }
 
 /** The real Nest app on a fresh database of the run's PostgreSQL, with one key per role. */
-export const startTestApp = async (): Promise<TestApp> => {
+export const startTestApp = async (overrides: Record<string, string> = {}): Promise<TestApp> => {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', DB_POOL_SIZE: '20' });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'silent',
+    DB_POOL_SIZE: '20',
+    CONFIDENTIAL_MASTER_KEY: randomBytes(32).toString('base64'),
+    ...overrides,
+  });
   const dataSource = await openDatabase(database.url, config.DB_POOL_SIZE);
   const app = await createApp(config, dataSource);
   const apiKeys = app.get(ApiKeys);

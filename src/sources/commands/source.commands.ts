@@ -3,7 +3,9 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandContext } from '../../common/decider';
 import { CommandRunner, type HandledCommand } from '../../event-store/command-runner';
 import type { GradeDto, RegisterSourceDto } from '../dto/source.dto';
+import { ConfidentialIdentities } from '../confidential-identities';
 import { sourceDecider } from '../source.decider';
+import { sourceErrors } from '../source.errors';
 
 export const sourceStream = (sourceId: string): string => `source-${sourceId}`;
 
@@ -18,10 +20,16 @@ export class RegisterSourceCommand extends Command<HandledCommand> {
 
 @CommandHandler(RegisterSourceCommand)
 export class RegisterSourceHandler implements ICommandHandler<RegisterSourceCommand> {
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly identities: ConfidentialIdentities,
+  ) {}
 
-  execute({ input, context }: RegisterSourceCommand): Promise<HandledCommand> {
+  async execute({ input, context }: RegisterSourceCommand): Promise<HandledCommand> {
     const sourceId = randomUUID();
+    // Checked before sealing so that a refused request leaves no key behind; the decider holds the rule too.
+    if (input.confidentialIdentity !== undefined && !input.anonymous) throw sourceErrors.identityNeedsAnonymous();
+    const sealedIdentity = input.confidentialIdentity === undefined ? null : await this.identities.seal(sourceId, input.confidentialIdentity);
     return this.runner.handle(sourceDecider, sourceStream(sourceId), {
       type: 'RegisterSource',
       data: {
@@ -33,6 +41,7 @@ export class RegisterSourceHandler implements ICommandHandler<RegisterSourceComm
         affiliation: input.affiliation ?? null,
         reliability: input.reliability,
         rationale: input.rationale,
+        sealedIdentity,
       },
       context,
     });

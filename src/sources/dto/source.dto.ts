@@ -16,6 +16,12 @@ export class RegisterSourceDto extends GradeDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(300) name?: string;
   @ApiProperty() @IsBoolean() anonymous!: boolean;
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(300) affiliation?: string;
+  @ApiPropertyOptional({ description: 'Anonymous sources only: who they are. Stored encrypted; never returned by reads.', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  confidentialIdentity?: string;
 }
 
 export class ListSourcesQuery extends PageQuery {

@@ -9,7 +9,8 @@ import { EventStore } from '../../event-store/event-store';
 import type { ListSourcesQuery } from '../dto/source.dto';
 import { sourceDecider, type Source, type SourceEvent, type SourceState } from '../source.decider';
 
-export type SourceView = Source & { version: number };
+/** What reads return: never the sealed identity, only whether the desk recorded one. */
+export type SourceView = Omit<Source, 'sealedIdentity'> & { version: number; confidential: boolean };
 type SourceRow = { state: SourceState; version: number; created_position: string };
 
 const viewOf = (row: { state: SourceState; version: number }): SourceView => {
@@ -25,6 +26,7 @@ const viewOf = (row: { state: SourceState; version: number }): SourceView => {
     reliability: s.reliability,
     rationale: s.rationale,
     grades: s.grades,
+    confidential: s.sealedIdentity !== null,
     version: row.version,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
