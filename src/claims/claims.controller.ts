@@ -62,9 +62,10 @@ export class ClaimsController {
   }
 
   @Get(':id/history')
-  async history(@Param('id', uuid) id: string): Promise<ClaimHistoryEntry[]> {
+  async history(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<ClaimHistoryEntry[]> {
     const entries = await this.queries.execute(new StreamHistoryQuery(claimStream(id)));
     if (entries.length === 0) throw notFound(id);
+    setVersionHeaders(res, entries[entries.length - 1].version);
     const [sources, claims] = await Promise.all([
       this.queries.execute(new SourceFactsQuery(citedSources(entries))),
       Promise.all(relatedClaims(entries).map((claimId) => this.views.find(claimId))),
@@ -74,10 +75,12 @@ export class ClaimsController {
   }
 
   @Get(':id/claimreview')
-  async claimReview(@Param('id', uuid) id: string): Promise<ClaimReview> {
+  async claimReview(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<ClaimReview> {
     const view = await this.views.find(id);
     if (!view) throw notFound(id);
-    return toClaimReview(view);
+    const review = toClaimReview(view);
+    setVersionHeaders(res, view.version);
+    return review;
   }
 
   @Post(':id/citations')

@@ -56,13 +56,18 @@ export class StoriesController {
   }
 
   @Get(':id/revisions')
-  async revisions(@Param('id', uuid) id: string): Promise<Revision[]> {
-    return (await this.found(id)).state.story.revisions;
+  async revisions(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<Revision[]> {
+    const story = await this.found(id);
+    setVersionHeaders(res, story.version);
+    return story.state.story.revisions;
   }
 
   @Get(':id/diff')
-  async diff(@Param('id', uuid) id: string, @Query() query: DiffQuery): Promise<RevisionDiff> {
-    return diffRevisions((await this.found(id)).state.story.revisions, query.from, query.to);
+  async diff(@Param('id', uuid) id: string, @Query() query: DiffQuery, @Res({ passthrough: true }) res: Response): Promise<RevisionDiff> {
+    const story = await this.found(id);
+    const diff = diffRevisions(story.state.story.revisions, query.from, query.to);
+    setVersionHeaders(res, story.version);
+    return diff;
   }
 
   @Post(':id/revisions')
