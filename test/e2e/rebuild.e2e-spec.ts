@@ -69,8 +69,9 @@ describe('Rebuilding projections while the API takes writes', () => {
     let claimView: Awaited<ReturnType<ProjectionRebuilder['rebuild']>>;
     let dashboard: typeof claimView;
     try {
-      claimView = await rebuilder.rebuild(registry.get('claim_view'));
-      dashboard = await rebuilder.rebuild(registry.get('dashboard'));
+      const batchSize = process.env.REBUILD_BATCH ? Number(process.env.REBUILD_BATCH) : undefined;
+      claimView = await rebuilder.rebuild(registry.get('claim_view'), { batchSize });
+      dashboard = await rebuilder.rebuild(registry.get('dashboard'), { batchSize });
     } finally {
       writing = false;
       await writers;
