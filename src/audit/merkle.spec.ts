@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MerkleFrontier, inclusionProof, leafHash, merkleRoot, nodeHash, verifyInclusion } from './merkle';
+import { mulberry32 } from '../../test/support/seeded-random';
 
 /** MTH straight from RFC 6962 section 2.1, recursion and all, to hold the incremental version to. */
 const referenceRoot = (leaves: Buffer[]): Buffer => {
@@ -8,13 +9,6 @@ const referenceRoot = (leaves: Buffer[]): Buffer => {
   let k = 1;
   while (k * 2 < leaves.length) k *= 2;
   return nodeHash(referenceRoot(leaves.slice(0, k)), referenceRoot(leaves.slice(k)));
-};
-
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
 // The eight inputs and roots of the certificate-transparency test vectors (merkle_tree_test.cc).

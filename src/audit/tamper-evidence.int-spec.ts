@@ -16,6 +16,7 @@ import { Checkpoints } from './checkpoints';
 import { LogExporter } from './log-export';
 import { LogVerifier, type VerifyReport } from './log-verifier';
 import { signingKeyOf } from './signing-key';
+import { mulberry32 } from '../../test/support/seeded-random';
 
 /**
  * The log is tampered with the way an intruder with superuser access would: straight in SQL, on a
@@ -26,13 +27,6 @@ import { signingKeyOf } from './signing-key';
 const EVENTS = 10_000;
 const FLIPS = 1_000;
 const ROOT = join(__dirname, '..', '..');
-
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 
 const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
 const random = mulberry32(seed);

@@ -7,16 +7,9 @@ import { createTestDatabase } from '../../test/support/test-database';
 import { START, formatCheckpoint } from './checkpoint';
 import { EventStore } from './event-store';
 import type { StoredEvent } from './event-store.types';
+import { mulberry32 } from '../../test/support/seeded-random';
 
 const claimRecorded = (n = 0) => ({ type: 'ClaimRecorded', data: { statement: `Putin wants artillery shells #${n}` } });
-
-/** A seeded generator, so a failing concurrent run can be replayed. */
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 
 describe('EventStore on PostgreSQL', () => {
   let database: { url: string; drop(): Promise<void> };

@@ -5,13 +5,7 @@ import { Database } from '../database/database';
 import { openDatabase } from '../database/data-source';
 import { START, type Checkpoint } from './checkpoint';
 import { EventStore } from './event-store';
-
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+import { mulberry32 } from '../../test/support/seeded-random';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

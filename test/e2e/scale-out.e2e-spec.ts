@@ -10,15 +10,10 @@ import { EventStore } from '../../src/event-store/event-store';
 import { assertBuilt, startChild, type Child } from '../support/processes';
 import { differencesFromReplay } from '../support/replay';
 import { freePort } from '../support/test-server';
+import { mulberry32 } from '../support/seeded-random';
 
 jest.setTimeout(240_000);
 
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -91,6 +86,8 @@ describe('Scale-out: API processes and projection workers on one PostgreSQL', ()
         HOST: '127.0.0.1',
         PROJECTION_WORKERS: 'false',
         LOG_LEVEL: 'warn',
+        // Six writers on one key far exceed the production write limit; this spec is about outages, not throttling.
+        RATE_LIMIT_WRITES: '1000000',
       });
       await child.waitFor(/serving on/, 60_000);
       apis.push({ child, base: `http://127.0.0.1:${port}` });
