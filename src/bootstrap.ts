@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -41,7 +42,9 @@ export const openConfiguredDatabase = async (config: AppConfig, log: (line: stri
     url = server.url;
     stopServer = () => server.stop();
   }
-  const dataSource = await openDatabase(url, config.DB_POOL_SIZE, config.IDLE_IN_TRANSACTION_TIMEOUT_MS, { role, warn: (line) => log(`warning: ${line}`) });
+  // Maintenance (role 'owner': rebuilds, exports) may run long statements; only the serving pool is bounded.
+  const timeouts = role === 'app' ? { statementMs: config.DB_STATEMENT_TIMEOUT_MS, acquireMs: config.DB_ACQUIRE_TIMEOUT_MS } : undefined;
+  const dataSource = await openDatabase(url, config.DB_POOL_SIZE, config.IDLE_IN_TRANSACTION_TIMEOUT_MS, { role, timeouts, warn: (line) => log(`warning: ${line}`) });
   return {
     dataSource,
     databaseUrl: url,
@@ -62,6 +65,11 @@ const rejectNonJsonBodies = (req: Request, res: Response, next: NextFunction): v
   next();
 };
 
+/** The JSON parser would turn bytes that are not UTF-8 into U+FFFD and store the damage; refuse them instead. */
+const refuseInvalidUtf8 = (_req: unknown, _res: unknown, body: Buffer): void => {
+  if (!isUtf8(body)) throw Object.assign(new Error('The body is not valid UTF-8.'), { status: 400, type: 'encoding.invalid' });
+};
+
 /** HTTP concerns the app needs however it is started: body limits, errors, validation, docs. */
 export const configureApp = (app: INestApplication): void => {
   const logger = app.get(Logger);
@@ -79,7 +87,7 @@ export const configureApp = (app: INestApplication): void => {
     requestContext.run({ requestId }, next);
   });
   app.use(rejectNonJsonBodies);
-  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'], verify: refuseInvalidUtf8 }));
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => (error ? sendProblem(error, res, logger) : next()));
   app.useGlobalPipes(new StorableTextPipe(), validationPipe);
   const document = SwaggerModule.createDocument(

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { hasRole, type Role } from '../common/decider';
 import { requestContext, type Principal } from '../common/request-context';
 import { ApiKeys } from './api-keys.service';
+import { FailedAuthLimiter } from './rate-limits';
 import { PUBLIC_ROUTE, REQUIRED_ROLE } from './roles';
 
 // The scheme is case-insensitive (RFC 9110); the token is what we issued: ct_ and base64url.
@@ -18,6 +19,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeys,
+    private readonly failures: FailedAuthLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,6 +29,7 @@ export class ApiKeyGuard implements CanActivate {
     const match = BEARER.exec(request.headers.authorization ?? '');
     const principal = match ? await this.keys.authenticate(match[1]) : null;
     if (!principal) {
+      await this.failures.recordFailure(request);
       throw new UnauthorizedException({ code: 'AUTH.UNAUTHENTICATED', message: 'Send a valid API key as "Authorization: Bearer <key>".' });
     }
     request.principal = principal;

@@ -34,6 +34,11 @@ export class ApiKeys {
     return rows.length;
   }
 
+  async revokeById(id: string): Promise<number> {
+    const rows = await this.db.query<{ id: string }>('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]);
+    return rows.length;
+  }
+
   async list(): Promise<ApiKeyInfo[]> {
     const rows = await this.db.query<{
       id: string;

@@ -110,13 +110,19 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
         : (CODES_OF_STATUS[status] ?? `HTTP.${status}`);
     const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
     const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
+    const retryAfter = typeof response === 'object' && response !== null ? (response as { retryAfter?: unknown }).retryAfter : undefined;
     const headers: Record<string, string> =
-      status === 429 ? { 'Retry-After': '60' } : status === 401 ? { 'WWW-Authenticate': 'Bearer realm="claimtrail"' } : {};
+      status === 429
+        ? { 'Retry-After': String(typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : 60) }
+        : status === 401
+          ? { 'WWW-Authenticate': 'Bearer realm="claimtrail"' }
+          : {};
     return plain(problem(status, code, detail), headers);
   }
   if (isBodyParserError(error)) {
     if (error.type === 'entity.too.large') return plain(problem(413, 'REQUEST.TOO_LARGE', 'The body is larger than 100 kB.'));
     if (error.type === 'entity.parse.failed') return plain(problem(400, 'REQUEST.MALFORMED_JSON', 'The body is not valid JSON.'));
+    if (error.type === 'encoding.invalid') return plain(problem(400, 'REQUEST.INVALID_ENCODING', 'The body is not valid UTF-8.'));
     if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
       return plain(problem(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 JSON.'));
     }

@@ -26,7 +26,8 @@ const MAX_DEPTH = 16;
 // eslint-disable-next-line no-control-regex -- NUL is exactly the character refused here
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Every name Object.prototype answers to (valueOf, __defineGetter__ …): class-validator's whitelist takes them for declared properties.
+const RESERVED_KEYS = new Set(['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 const findUnstorable = (value: unknown, path: string, depth: number): FieldError | null => {
   if (depth > MAX_DEPTH) return { field: path || 'body', message: `nested deeper than ${MAX_DEPTH} levels` };

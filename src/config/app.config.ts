@@ -23,6 +23,16 @@ export const configSchema = z.object({
   PROJECTION_WORKERS: flag.default(true),
   /** A session idle inside a transaction longer than this is ended, so it cannot hold subscribers back. */
   IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Longest a statement of the API's pool may run before PostgreSQL cancels it (the request answers 503 with Retry-After). */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
+  /** Longest a request waits for a pooled connection (or a new one) before it answers 503 with Retry-After. */
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
+  /** Writes (POST, DELETE) one API key may make per RATE_LIMIT_WINDOW_SECONDS, in each API process; more answer 429. */
+  RATE_LIMIT_WRITES: z.coerce.number().int().min(1).default(120),
+  /** Failed authentications one client IP may make per RATE_LIMIT_WINDOW_SECONDS, in each API process; more answer 429. */
+  RATE_LIMIT_FAILED_AUTH: z.coerce.number().int().min(1).default(20),
+  /** The window both rate limits count over; a client over a limit waits this long (Retry-After). */
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Sign a checkpoint over the log once this many new events are below the horizon; 0 = only on demand. */
   AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(0).default(1000),
   /** How often each API process looks whether a checkpoint is due. */

@@ -16,7 +16,13 @@ export const APP_ROLE = 'claimtrail_app';
 /** 'app': the API's pool, as APP_ROLE when the connecting user may switch to it. 'owner': the connecting user, for maintenance (rebuilds). */
 export type DatabaseRole = 'app' | 'owner';
 
-export const createDataSource = (url: string, poolSize = 10, idleInTransactionMs = 60_000, sessionRole?: string): DataSource =>
+/** Per-session limits of the API's pool: overload and outages answer 503 instead of hanging. Unset: no statement limit, 10 s to connect. */
+export interface PoolTimeouts {
+  statementMs?: number;
+  acquireMs?: number;
+}
+
+export const createDataSource = (url: string, poolSize = 10, idleInTransactionMs = 60_000, sessionRole?: string, timeouts: PoolTimeouts = {}): DataSource =>
   new DataSource({
     type: 'postgres',
     url,
@@ -26,7 +32,9 @@ export const createDataSource = (url: string, poolSize = 10, idleInTransactionMs
     logging: false,
     extra: {
       max: poolSize,
-      connectionTimeoutMillis: 10_000,
+      // Both waiting for a free pooled client and opening a new connection; pg then rejects with "timeout exceeded when trying to connect" (503).
+      connectionTimeoutMillis: timeouts.acquireMs ?? 10_000,
+      ...(timeouts.statementMs !== undefined ? { statement_timeout: timeouts.statementMs } : {}),
       application_name: 'claimtrail',
       // An open transaction holds back the horizon every subscriber reads below; never let one idle forever.
       idle_in_transaction_session_timeout: idleInTransactionMs,
@@ -65,7 +73,7 @@ export const openDatabase = async (
   url: string,
   poolSize?: number,
   idleInTransactionMs?: number,
-  options: { role?: DatabaseRole; warn?: (message: string) => void } = {},
+  options: { role?: DatabaseRole; warn?: (message: string) => void; timeouts?: PoolTimeouts } = {},
 ): Promise<DataSource> => {
   const role = options.role ?? 'app';
   const migrator = createDataSource(url, 1, idleInTransactionMs);
@@ -84,7 +92,7 @@ export const openDatabase = async (
         `Ask a superuser to run: CREATE ROLE ${APP_ROLE} NOLOGIN; GRANT ${APP_ROLE} TO <this user>; then restart (see docs/decisions/011-append-only-role.md).`,
     );
   }
-  const dataSource = createDataSource(url, poolSize, idleInTransactionMs, switchable ? APP_ROLE : undefined);
+  const dataSource = createDataSource(url, poolSize, idleInTransactionMs, switchable ? APP_ROLE : undefined, options.timeouts);
   await dataSource.initialize();
   return dataSource;
 };

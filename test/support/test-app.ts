@@ -33,6 +33,9 @@ export const startTestApp = async (overrides: Record<string, string> = {}): Prom
     LOG_LEVEL: 'silent',
     DB_POOL_SIZE: '20',
     CONFIDENTIAL_MASTER_KEY: randomBytes(32).toString('base64'),
+    // Suites send hundreds of writes and failed logins a minute; rate-limits.e2e-spec.ts sets small limits itself.
+    RATE_LIMIT_WRITES: '1000000',
+    RATE_LIMIT_FAILED_AUTH: '1000000',
     ...overrides,
   });
   const dataSource = await openDatabase(database.url, config.DB_POOL_SIZE);
