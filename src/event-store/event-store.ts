@@ -27,13 +27,16 @@ interface EventRow {
   schema_version: number;
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
-  recorded_at: Date;
+  recorded_ms: string;
   prev_hash: Buffer | null;
   hash: Buffer;
 }
 
+// The recorded time travels as exact epoch milliseconds (numeric EXTRACT, truncated to the millisecond as
+// a JavaScript Date is): parsing timestamptz text in node-postgres cost more CPU than the projections did.
 const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, stream_version, event_id,
-  type, schema_version, data, metadata, recorded_at, prev_hash, hash`;
+  type, schema_version, data, metadata,
+  (EXTRACT(EPOCH FROM date_trunc('milliseconds', recorded_at)) * 1000)::bigint AS recorded_ms, prev_hash, hash`;
 
 /** The append function (migration 1764320300000) and the columns the caller needs back from it. */
 const APPEND_EVENTS = 'SELECT * FROM append_events($1, $2, $3, $4, $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[])';
@@ -304,7 +307,7 @@ export class EventStore {
       schemaVersion,
       data,
       metadata: row.metadata,
-      recordedAt: row.recorded_at,
+      recordedAt: new Date(Number(row.recorded_ms)),
       prevHash: row.prev_hash,
       hash: row.hash,
     };
