@@ -1,10 +1,6 @@
+import { useTestStore } from '../../test/support/test-store';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../test/support/test-database';
-import { Database } from '../database/database';
-import { openDatabase } from '../database/data-source';
-import { EventStore } from '../event-store/event-store';
 import { ChainChecker, recomputeHash } from './log-check';
 import { eventRecordColumns, toEventRecord, type EventRecordRow } from './log-rows';
 
@@ -25,22 +21,7 @@ const document = fc
   .map((d) => withoutNul(d) as Record<string, unknown>);
 
 describe('The hash chain through a jsonb round trip', () => {
-  let database: { url: string; drop(): Promise<void> };
-  let dataSource: DataSource;
-  let db: Database;
-  let store: EventStore;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openDatabase(database.url, 4);
-    db = new Database(dataSource);
-    store = new EventStore(db);
-  });
-
-  afterAll(async () => {
-    await dataSource.destroy();
-    await database.drop();
-  });
+  const t = useTestStore(4);
 
   it('When events with arbitrary JSON (unicode, -0, huge and tiny numbers, nesting) are stored as jsonb and read back, then every hash recomputes from the stored fields and every link holds', async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
@@ -49,19 +30,19 @@ describe('The hash chain through a jsonb round trip', () => {
       fc.asyncProperty(fc.array(fc.tuple(document, document), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 3 }), async (events, appends) => {
         const streamId = `claim-${randomUUID()}`;
         for (let i = 0; i < appends; i++) {
-          await store.append(
+          await t.store.append(
             streamId,
             'any',
             events.map(([data, metadata]) => ({ type: 'ClaimRecorded', data, metadata })),
           );
         }
-        const { rows } = await db.pool.query<EventRecordRow>(
+        const { rows } = await t.db.pool.query<EventRecordRow>(
           `SELECT ${eventRecordColumns('events')} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
           [streamId],
         );
         const records = rows.map(toEventRecord);
         for (const record of records) expect(recomputeHash(record)?.toString('hex')).toBe(record.hash.toString('hex'));
-        const [row] = await db.query<{ version: number; last_hash: Buffer }>('SELECT version, last_hash FROM streams WHERE stream_id = $1', [streamId]);
+        const [row] = await t.db.query<{ version: number; last_hash: Buffer }>('SELECT version, last_hash FROM streams WHERE stream_id = $1', [streamId]);
         const chains = new ChainChecker();
         chains.checkStream(records, { streamId, version: row.version, lastHash: row.last_hash });
         expect(chains.finish()).toEqual([]);

@@ -1,33 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
-import { Database } from '../database/database';
-import { openDatabase } from '../database/data-source';
-import { createTestDatabase } from '../../test/support/test-database';
 import { START, formatCheckpoint } from './checkpoint';
 import { EventStore } from './event-store';
 import type { StoredEvent } from './event-store.types';
+import { useTestStore } from '../../test/support/test-store';
 import { mulberry32 } from '../../test/support/seeded-random';
 
 const claimRecorded = (n = 0) => ({ type: 'ClaimRecorded', data: { statement: `Putin wants artillery shells #${n}` } });
 
 describe('EventStore on PostgreSQL', () => {
-  let database: { url: string; drop(): Promise<void> };
-  let dataSource: DataSource;
-  let db: Database;
-  let store: EventStore;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openDatabase(database.url, 40);
-    db = new Database(dataSource);
-    store = new EventStore(db);
-  });
-
-  afterAll(async () => {
-    await dataSource.destroy();
-    await database.drop();
-  });
+  const t = useTestStore(40);
 
   const conflictOf = async (work: Promise<unknown>): Promise<DomainError> => {
     const error = await work.then(
@@ -40,31 +22,31 @@ describe('EventStore on PostgreSQL', () => {
 
   it('When a stream is appended with each kind of expected version, then only the matching ones succeed', async () => {
     const stream = `claim-${randomUUID()}`;
-    expect((await store.append(stream, 'no_stream', [claimRecorded()])).version).toBe(1);
-    const noStream = await conflictOf(store.append(stream, 'no_stream', [claimRecorded()]));
+    expect((await t.store.append(stream, 'no_stream', [claimRecorded()])).version).toBe(1);
+    const noStream = await conflictOf(t.store.append(stream, 'no_stream', [claimRecorded()]));
     expect(noStream.code).toBe('STREAM.VERSION_CONFLICT');
     expect(noStream.details.currentVersion).toBe(1);
-    expect((await store.append(stream, 1, [claimRecorded(), claimRecorded()])).version).toBe(3);
-    expect((await conflictOf(store.append(stream, 1, [claimRecorded()]))).details.currentVersion).toBe(3);
-    expect((await store.append(stream, 'stream_exists', [claimRecorded()])).version).toBe(4);
-    expect((await store.append(stream, 'any', [claimRecorded()])).version).toBe(5);
-    const missing = await conflictOf(store.append(`claim-${randomUUID()}`, 'stream_exists', [claimRecorded()]));
+    expect((await t.store.append(stream, 1, [claimRecorded(), claimRecorded()])).version).toBe(3);
+    expect((await conflictOf(t.store.append(stream, 1, [claimRecorded()]))).details.currentVersion).toBe(3);
+    expect((await t.store.append(stream, 'stream_exists', [claimRecorded()])).version).toBe(4);
+    expect((await t.store.append(stream, 'any', [claimRecorded()])).version).toBe(5);
+    const missing = await conflictOf(t.store.append(`claim-${randomUUID()}`, 'stream_exists', [claimRecorded()]));
     expect(missing.details.currentVersion).toBe(0);
-    expect((await store.readStream(stream)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
+    expect((await t.store.readStream(stream)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('When an append is retried with the same event ids, then the first result comes back and nothing is written twice', async () => {
     const stream = `claim-${randomUUID()}`;
     const events = [claimRecorded(1), claimRecorded(2)].map((e) => ({ ...e, eventId: randomUUID() }));
-    const first = await store.append(stream, 'no_stream', events);
-    const again = await store.append(stream, 'no_stream', events);
-    const againAny = await store.append(stream, 'any', events);
+    const first = await t.store.append(stream, 'no_stream', events);
+    const again = await t.store.append(stream, 'no_stream', events);
+    const againAny = await t.store.append(stream, 'any', events);
     expect(again).toEqual({ ...first, idempotent: true });
     expect(againAny).toEqual({ ...first, idempotent: true });
-    expect(await store.streamVersion(stream)).toBe(2);
-    const partial = await conflictOf(store.append(stream, 2, [events[1], { ...claimRecorded(3), eventId: randomUUID() }]));
+    expect(await t.store.streamVersion(stream)).toBe(2);
+    const partial = await conflictOf(t.store.append(stream, 2, [events[1], { ...claimRecorded(3), eventId: randomUUID() }]));
     expect(partial.code).toBe('STREAM.EVENT_IDS_REUSED');
-    const elsewhere = await conflictOf(store.append(`claim-${randomUUID()}`, 'any', [events[0]]));
+    const elsewhere = await conflictOf(t.store.append(`claim-${randomUUID()}`, 'any', [events[0]]));
     expect(elsewhere.code).toBe('STREAM.EVENT_IDS_REUSED');
   });
 
@@ -81,18 +63,18 @@ describe('EventStore on PostgreSQL', () => {
         const stream = streams[Math.floor(random() * streams.length)];
         const eventId = randomUUID();
         if (w % 2 === 0) {
-          await store.append(stream, 'any', [{ ...claimRecorded(i), eventId }]);
+          await t.store.append(stream, 'any', [{ ...claimRecorded(i), eventId }]);
         } else {
-          for (let expected = await store.streamVersion(stream); ; ) {
+          for (let expected = await t.store.streamVersion(stream); ; ) {
             try {
-              await store.append(stream, expected, [{ ...claimRecorded(i), eventId }]);
+              await t.store.append(stream, expected, [{ ...claimRecorded(i), eventId }]);
               break;
             } catch (error) {
               const conflict = error as DomainError;
               expect(conflict.code).toBe('STREAM.VERSION_CONFLICT');
               const actual = conflict.details.currentVersion as number;
               expect(actual).toBeGreaterThan(expected);
-              expect(actual).toBe(await store.streamVersion(stream).then((v) => Math.min(v, actual)));
+              expect(actual).toBe(await t.store.streamVersion(stream).then((v) => Math.min(v, actual)));
               expected = actual;
               conflicts++;
             }
@@ -102,16 +84,16 @@ describe('EventStore on PostgreSQL', () => {
       }
     };
     await Promise.all(Array.from({ length: 32 }, (_, w) => writer(w)));
-    const stored = (await Promise.all(streams.map((s) => store.readStream(s)))).flat();
+    const stored = (await Promise.all(streams.map((s) => t.store.readStream(s)))).flat();
     expect(stored).toHaveLength(32 * perWriter);
     expect(new Set(stored.map((e) => e.eventId))).toEqual(appendedIds);
     for (const stream of streams) {
       const versions = stored.filter((e) => e.streamId === stream).map((e) => e.streamVersion);
       expect(versions).toEqual(versions.map((_, i) => i + 1));
-      expect(await store.streamVersion(stream)).toBe(versions.length);
+      expect(await t.store.streamVersion(stream)).toBe(versions.length);
     }
     const globalOrder: StoredEvent[] = [];
-    for (let batch = await store.readAll(START, 500); batch.length > 0; batch = await store.readAll(globalOrder[globalOrder.length - 1], 500)) {
+    for (let batch = await t.store.readAll(START, 500); batch.length > 0; batch = await t.store.readAll(globalOrder[globalOrder.length - 1], 500)) {
       globalOrder.push(...batch);
     }
     for (const stream of streams) {
@@ -128,15 +110,15 @@ describe('EventStore on PostgreSQL', () => {
     const holding = new Promise<void>((resolve) => (started = resolve));
     const tail = async () => {
       const seen: StoredEvent[] = [];
-      for (let batch = await store.readAll(START, 1000); batch.length > 0; ) {
+      for (let batch = await t.store.readAll(START, 1000); batch.length > 0; ) {
         seen.push(...batch);
-        batch = await store.readAll(seen[seen.length - 1], 1000);
+        batch = await t.store.readAll(seen[seen.length - 1], 1000);
       }
       return seen;
     };
     const before = await tail();
     const slowStream = `claim-${randomUUID()}`;
-    const slow = store.append(slowStream, 'no_stream', [claimRecorded()], {
+    const slow = t.store.append(slowStream, 'no_stream', [claimRecorded()], {
       beforeCommit: async () => {
         started();
         await gate;
@@ -144,7 +126,7 @@ describe('EventStore on PostgreSQL', () => {
     });
     await holding;
     const fastStream = `claim-${randomUUID()}`;
-    await store.append(fastStream, 'no_stream', [claimRecorded()]);
+    await t.store.append(fastStream, 'no_stream', [claimRecorded()]);
     const whileOpen = await tail();
     expect(whileOpen.map((e) => e.streamId)).not.toContain(fastStream);
     expect(whileOpen).toHaveLength(before.length);
@@ -161,20 +143,20 @@ describe('EventStore on PostgreSQL', () => {
   it('When a stream is read up to a version or a time, then only the events up to it come back', async () => {
     // As-of is a prefix of the global order (as-of.ts), so these clocks run after the real one of earlier tests.
     let now = new Date('2123-09-01T10:00:00Z');
-    const timed = new EventStore(db, () => now);
+    const timed = new EventStore(t.db, () => now);
     const stream = `claim-${randomUUID()}`;
     await timed.append(stream, 'no_stream', [claimRecorded(1)]);
     now = new Date('2123-09-05T10:00:00Z');
     await timed.append(stream, 1, [claimRecorded(2)]);
     now = new Date('2123-09-10T10:00:00Z');
     await timed.append(stream, 2, [claimRecorded(3)]);
-    expect((await store.readStream(stream, { toVersion: 2 })).map((e) => e.streamVersion)).toEqual([1, 2]);
-    expect((await store.readStream(stream, { asOf: new Date('2123-09-06T00:00:00Z') })).map((e) => e.streamVersion)).toEqual([1, 2]);
-    expect(await store.readStream(stream, { asOf: new Date('2123-08-31T00:00:00Z') })).toEqual([]);
+    expect((await t.store.readStream(stream, { toVersion: 2 })).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect((await t.store.readStream(stream, { asOf: new Date('2123-09-06T00:00:00Z') })).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect(await t.store.readStream(stream, { asOf: new Date('2123-08-31T00:00:00Z') })).toEqual([]);
   });
 
   it('When an upcaster is registered for an old schema version, then reads return the new shape', async () => {
-    const upcasting = new EventStore(db);
+    const upcasting = new EventStore(t.db);
     upcasting.registerUpcaster({ type: 'LegacyNoted', fromSchemaVersion: 1, upcast: (d) => ({ text: d.note, v: 2 }) });
     upcasting.registerUpcaster({ type: 'LegacyNoted', fromSchemaVersion: 2, upcast: (d) => ({ ...d, v: 3 }) });
     const stream = `claim-${randomUUID()}`;
@@ -186,20 +168,20 @@ describe('EventStore on PostgreSQL', () => {
 
   it('When anyone tries to update, delete or truncate events, then PostgreSQL refuses', async () => {
     const stream = `claim-${randomUUID()}`;
-    await store.append(stream, 'no_stream', [claimRecorded()]);
-    await expect(db.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only|permission denied/);
-    await expect(db.query(`DELETE FROM events WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only|permission denied/);
-    await expect(db.query(`TRUNCATE events`)).rejects.toThrow(/append-only|permission denied/);
-    expect(await store.readStream(stream)).toHaveLength(1);
+    await t.store.append(stream, 'no_stream', [claimRecorded()]);
+    await expect(t.db.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only|permission denied/);
+    await expect(t.db.query(`DELETE FROM events WHERE stream_id = $1`, [stream])).rejects.toThrow(/append-only|permission denied/);
+    await expect(t.db.query(`TRUNCATE events`)).rejects.toThrow(/append-only|permission denied/);
+    expect(await t.store.readStream(stream)).toHaveLength(1);
   });
 
   it('When events are appended, then each one carries a hash chained to the one before', async () => {
     const stream = `claim-${randomUUID()}`;
-    await store.append(stream, 'no_stream', [claimRecorded(1), claimRecorded(2)]);
-    const [first, second] = await store.readStream(stream);
+    await t.store.append(stream, 'no_stream', [claimRecorded(1), claimRecorded(2)]);
+    const [first, second] = await t.store.readStream(stream);
     expect(first.prevHash).toBeNull();
     expect(second.prevHash?.equals(first.hash)).toBe(true);
-    const [{ last_hash }] = await db.query<{ last_hash: Buffer }>('SELECT last_hash FROM streams WHERE stream_id = $1', [stream]);
+    const [{ last_hash }] = await t.db.query<{ last_hash: Buffer }>('SELECT last_hash FROM streams WHERE stream_id = $1', [stream]);
     expect(last_hash.equals(second.hash)).toBe(true);
   });
 });

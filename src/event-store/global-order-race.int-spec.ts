@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../test/support/test-database';
-import { Database } from '../database/database';
-import { openDatabase } from '../database/data-source';
 import { START, type Checkpoint } from './checkpoint';
-import { EventStore } from './event-store';
+import { useTestStore } from '../../test/support/test-store';
 import { mulberry32 } from '../../test/support/seeded-random';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -12,22 +8,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class RolledBack extends Error {}
 
 describe('Reading the global order while commits land out of order', () => {
-  let database: { url: string; drop(): Promise<void> };
-  let dataSource: DataSource;
-  let db: Database;
-  let store: EventStore;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await openDatabase(database.url, 45);
-    db = new Database(dataSource);
-    store = new EventStore(db);
-  });
-
-  afterAll(async () => {
-    await dataSource.destroy();
-    await database.drop();
-  });
+  const t = useTestStore(45);
 
   it('When 32 writers commit with random delays and rollbacks, then the subscriber misses and repeats nothing, while a naive position reader misses events', async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
@@ -43,7 +24,7 @@ describe('Reading the global order while commits land out of order', () => {
         const rollBack = random() < 0.05;
         const delay = Math.floor(random() * 60);
         try {
-          await store.append(`claim-${randomUUID()}`, 'no_stream', [{ eventId, type: 'ClaimRecorded', data: { i } }], {
+          await t.store.append(`claim-${randomUUID()}`, 'no_stream', [{ eventId, type: 'ClaimRecorded', data: { i } }], {
             beforeCommit: async () => {
               if (delayed) await sleep(delay);
               if (rollBack) throw new RolledBack();
@@ -60,7 +41,7 @@ describe('Reading the global order while commits land out of order', () => {
     const subscriber = async () => {
       let checkpoint: Checkpoint = START;
       for (let idle = 0; idle < 3; ) {
-        const batch = await store.readAll(checkpoint, 50);
+        const batch = await t.store.readAll(checkpoint, 50);
         subscribed.push(...batch.map((e) => e.eventId));
         if (batch.length > 0) checkpoint = batch[batch.length - 1];
         idle = writing || batch.length > 0 ? 0 : idle + 1;
@@ -72,7 +53,7 @@ describe('Reading the global order while commits land out of order', () => {
     const naiveReader = async () => {
       let last = '0';
       for (let idle = 0; idle < 3; ) {
-        const rows = await db.query<{ event_id: string; global_position: string }>(
+        const rows = await t.db.query<{ event_id: string; global_position: string }>(
           'SELECT event_id, global_position FROM events WHERE global_position > $1 ORDER BY global_position LIMIT 50',
           [last],
         );
