@@ -16,7 +16,7 @@ import type { Role } from './common/decider';
 import { sendProblem } from './common/problem.filter';
 import { requestContext } from './common/request-context';
 import { StorableTextPipe, validationPipe } from './common/validation';
-import type { AppConfig } from './config/app.config';
+import { APP_CONFIG, type AppConfig } from './config/app.config';
 import { Database } from './database/database';
 import { openDatabase, type DatabaseRole } from './database/data-source';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -79,6 +79,8 @@ export const configureApp = (app: INestApplication): void => {
   // ETags here are stream versions, set by the controllers; Express's body hashes would contradict them.
   http.set('etag', false);
   http.set('query parser', 'simple');
+  const { TRUST_PROXY } = app.get<AppConfig>(APP_CONFIG);
+  if (TRUST_PROXY !== undefined) http.set('trust proxy', /^\d+$/.test(TRUST_PROXY) ? Number(TRUST_PROXY) : TRUST_PROXY.split(',').map((entry) => entry.trim()));
   app.use(helmet());
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const given = req.headers['x-request-id'];
@@ -111,12 +113,15 @@ export const createApp = async (config: AppConfig, dataSource: DataSource): Prom
 
 const ROLES: Role[] = ['reader', 'editor', 'reviewer', 'admin'];
 
-/** First start on an empty store: one key per role, written to DATA_DIR/demo-keys.json. */
+/** The sample story's desk: the demo keys work on it. */
+const DEMO_DESK = 'world';
+
+/** First start on an empty store: one key per role on the sample's desk, written to DATA_DIR/demo-keys.json. */
 export const createDemoKeys = async (app: INestApplication, config: AppConfig): Promise<Record<Role, string> | null> => {
   const keys = app.get(ApiKeys);
   if ((await keys.count()) > 0) return null;
   const created = {} as Record<Role, string>;
-  for (const role of ROLES) created[role] = (await keys.create(`demo-${role}`, role)).token;
+  for (const role of ROLES) created[role] = (await keys.create(`demo-${role}`, role, [DEMO_DESK])).token;
   writeFileSync(resolve(config.DATA_DIR, 'demo-keys.json'), `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
   return created;
 };

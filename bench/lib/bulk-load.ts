@@ -12,11 +12,14 @@ const field = (value: string | null): string =>
   value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 const bytea = (value: Buffer | null): string => (value === null ? '\\N' : `\\\\x${value.toString('hex')}`);
 
-interface ActiveClaim {
+interface LoadedStream {
   readonly streamId: string;
-  readonly history: NewEvent[];
   version: number;
   lastHash: Buffer | null;
+}
+
+interface ActiveClaim extends LoadedStream {
+  readonly history: NewEvent[];
 }
 
 /**
@@ -43,7 +46,8 @@ export const bulkLoadClaims = async (
     return { streamId: `claim-${id}`, history: claimHistory(id, claimLength), version: 0, lastHash: null };
   };
   const active = Array.from({ length: Math.min(window, Math.max(1, Math.ceil(count / claimLength))) }, open);
-  const finished: ActiveClaim[] = [];
+  // Only what the streams rows need: keeping each finished claim's events would hold the whole load in memory.
+  const finished: LoadedStream[] = [];
   let time = (options.start ?? new Date('2023-01-01T00:00:00Z')).getTime();
   let done = 0;
   while (done < count) {
@@ -80,7 +84,7 @@ export const bulkLoadClaims = async (
         claim.version += 1;
         claim.lastHash = hash;
         if (claim.version === claim.history.length) {
-          finished.push(claim);
+          finished.push({ streamId: claim.streamId, version: claim.version, lastHash: claim.lastHash });
           active[slot] = open();
         }
       }
@@ -94,7 +98,7 @@ export const bulkLoadClaims = async (
     done += size;
     progress(done);
   }
-  const streams = [...finished, ...active.filter((claim) => claim.version > 0)];
+  const streams: LoadedStream[] = [...finished, ...active.filter((claim) => claim.version > 0)];
   await pipeline(
     Readable.from(streams.map((claim) => `${field(claim.streamId)}\tclaim\t${claim.version}\t${bytea(claim.lastHash)}\n`)),
     client.query(copyFrom('COPY streams (stream_id, type, version, last_hash) FROM STDIN')),

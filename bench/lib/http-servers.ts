@@ -65,8 +65,8 @@ const main = async (): Promise<void> => {
     `bench-http-servers ${JSON.stringify({
       ours: `http://127.0.0.1:${port(app)}`,
       bare: `http://127.0.0.1:${port(bare)}`,
-      reader: (await keys.create('bench-reader', 'reader')).token,
-      editor: (await keys.create('bench-editor', 'editor')).token,
+      reader: (await keys.create('bench-reader', 'reader', ['world'])).token,
+      editor: (await keys.create('bench-editor', 'editor', ['world'])).token,
     })}\n`,
   );
   process.stdin.resume();

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { CLAIM_EVENTS } from '../../src/claims/claims.module';
 import { claimDecider, type ClaimCommand, type ClaimEvent } from '../../src/claims/claim.decider';
 import { claimColumns } from '../../src/claims/read-models/claim.view';
+import { ClaimViews } from '../../src/claims/read-models/claim-views';
 import { historyProjection } from '../../src/audit/history.projection';
 import { fold } from '../../src/common/decider';
 import { Database } from '../../src/database/database';
@@ -217,7 +218,7 @@ const readFoldScenario: Scenario = {
 const asOfScenario: Scenario = {
   name: 'asof-1000',
   group: 'read',
-  what: 'as-of read of a claim with 1,000 events (a time 90% in), folded: the GET ?asOf= path',
+  what: 'as-of read of a claim with 1,000 events (a time 90% in): the GET ?asOf= path (ClaimViews.findAt, snapshots every 100 versions)',
   subject: 'claimtrail',
   baseline: 'raw SELECT',
   goal: { text: 'p50 < 5 ms', met: (_ratio, m) => (m.p50 ?? Infinity) < 5 },
@@ -233,20 +234,36 @@ const asOfScenario: Scenario = {
       await timedStore.append(stream, v === 0 ? 'no_stream' : v, history.slice(v, v + 10));
       await rawFloor.appendCte(setup.clients[0], stream, v, history.slice(v, v + 10));
     }
-    const asOf = new Date(Date.parse('2023-09-01T00:00:00Z') + 90 * 60_000);
+    const minute = (m: number) => new Date(Date.parse('2023-09-01T00:00:00Z') + m * 60_000);
+    const asOf = minute(90);
+    const views = new ClaimViews(new Database(setup.db.dataSource), setup.store);
     const { warmupMs, durationMs } = ctx.options;
     const run = (variant: string, read: () => Promise<number>) => async (): Promise<Measure> => {
       const t = await timed({ workers: 1, warmupMs, durationMs }, () => read);
       return { variant, value: t.opsPerSec, unit: 'reads/s', ...t };
     };
     const ours = run('claimtrail', async () => {
+      const view = await views.findAt(id, { asOf });
+      if (view?.version !== 900) throw new Error(`as-of read found version ${view?.version}`);
+      return 1;
+    });
+    // Every instant of the history in turn (versions 10 … 1,000): up to 99 events past a snapshot.
+    let k = 0;
+    const anyInstant = run('claimtrail, any instant', async () => {
+      const m = 1 + ((k++ * 37) % 100);
+      const view = await views.findAt(id, { asOf: minute(m) });
+      if (view?.version !== m * 10) throw new Error(`as-of read at minute ${m} found version ${view?.version}`);
+      return 1;
+    });
+    // What findAt did before snapshots: read every event up to the cut and fold them all.
+    const fullFold = run('full fold, no snapshot', async () => {
       const events = await setup.store.readStream(stream, { asOf });
       const state = fold(claimDecider, events.map(toDomainEvent) as ClaimEvent[]);
       if (state.status === 'absent' || events.length !== 900) throw new Error(`as-of read folded ${events.length} events`);
       return events.length;
     });
     const raw = run('raw SELECT', async () => (await rawFloor.read(setup.clients[0], stream)).length);
-    return { round: (r) => alternate(r, [raw, ours]), close: () => tearDown(setup) };
+    return { round: (r) => alternate(r, [raw, fullFold, ours, anyInstant]), close: () => tearDown(setup) };
   },
 };
 

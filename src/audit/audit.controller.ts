@@ -3,7 +3,9 @@ import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { RequireRole } from '../auth/roles';
+import { CurrentPrincipal, RequireRole } from '../auth/roles';
+import { deskScopeOf } from '../common/access';
+import type { Principal } from '../common/request-context';
 import { decodeCursor, encodeCursor, PageQuery, type Page } from '../common/paging';
 import { Database } from '../database/database';
 import { auditErrors } from './audit.errors';
@@ -98,7 +100,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Search the whole log by actor, time and event type, newest first' })
-  async search(@Query() query: AuditSearchQuery): Promise<Page<AuditEntry>> {
+  async search(@Query() query: AuditSearchQuery, @CurrentPrincipal() principal: Principal): Promise<Page<AuditEntry>> {
     if (query.from && query.to && new Date(query.from) > new Date(query.to)) throw auditErrors.invalidRange();
     const limit = query.limit ?? 20;
     const rows = await this.db.query<{
@@ -116,8 +118,9 @@ export class AuditController {
        WHERE ($1::text IS NULL OR actor = $1) AND ($2::timestamptz IS NULL OR recorded_at >= $2)
          AND ($3::timestamptz IS NULL OR recorded_at <= $3) AND ($4::text[] IS NULL OR type = ANY($4))
          AND ($5::text IS NULL OR stream_id = $5) AND ($6::bigint IS NULL OR global_position < $6)
+         AND ($8::text[] IS NULL OR stream_visible(stream_id, $8))
        ORDER BY global_position DESC LIMIT $7`,
-      [query.actor ?? null, query.from ?? null, query.to ?? null, query.type ?? null, query.streamId ?? null, decodeCursor(query.cursor), limit + 1],
+      [query.actor ?? null, query.from ?? null, query.to ?? null, query.type ?? null, query.streamId ?? null, decodeCursor(query.cursor), limit + 1, deskScopeOf(principal)],
     );
     const items = rows.slice(0, limit).map((row) => ({
       position: row.global_position,
@@ -149,7 +152,13 @@ export class AuditController {
 
   @Get('proof')
   @ApiOperation({ summary: 'RFC 6962 inclusion proof of one event in a signed checkpoint' })
-  proof(@Query() query: ProofQuery): Promise<InclusionProofView> {
+  async proof(@Query() query: ProofQuery, @CurrentPrincipal() principal: Principal): Promise<InclusionProofView> {
+    // An event of a stream the caller may not see is answered like a position with no event.
+    const [event] = await this.db.query<{ visible: boolean }>('SELECT stream_visible(stream_id, $2) AS visible FROM events WHERE global_position = $1', [
+      query.position,
+      deskScopeOf(principal),
+    ]);
+    if (event && !event.visible) throw auditErrors.eventNotFound(query.position);
     return this.checkpoints.proof(query.position, query.checkpoint);
   }
 

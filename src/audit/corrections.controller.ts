@@ -1,5 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/roles';
+import { deskScopeOf } from '../common/access';
+import type { Principal } from '../common/request-context';
 import { decodeCursor, encodeCursor, PageQuery, type Page } from '../common/paging';
 import { Database } from '../database/database';
 
@@ -26,7 +29,7 @@ export class CorrectionsController {
 
   @Get()
   @ApiOperation({ summary: 'Story revisions of kind correction, across all stories, newest first' })
-  async list(@Query() query: PageQuery): Promise<Page<CorrectionItem>> {
+  async list(@Query() query: PageQuery, @CurrentPrincipal() principal: Principal): Promise<Page<CorrectionItem>> {
     const limit = query.limit ?? 20;
     const rows = await this.db.query<{
       global_position: string;
@@ -41,8 +44,9 @@ export class CorrectionsController {
               (changes->>'revision')::int AS revision, changes->>'headline' AS headline, changes->>'note' AS note
        FROM stream_history
        WHERE type = 'StoryRevised' AND changes->>'kind' = 'correction' AND ($1::bigint IS NULL OR global_position < $1)
+         AND ($3::text[] IS NULL OR stream_visible(stream_id, $3))
        ORDER BY global_position DESC LIMIT $2`,
-      [decodeCursor(query.cursor), limit + 1],
+      [decodeCursor(query.cursor), limit + 1, deskScopeOf(principal)],
     );
     const items = rows.slice(0, limit).map((row) => {
       const storyId = row.stream_id.slice(STORY_STREAM.length);

@@ -1,4 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { CurrentPrincipal } from '../auth/roles';
+import { deskScopeOf, shownData } from '../common/access';
+import type { Principal } from '../common/request-context';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -37,11 +40,14 @@ export interface EventItem {
 export class EventsController {
   constructor(private readonly store: EventStore) {}
 
-  /** The log in global order; a page never skips an event that commits later with a lower position. */
+  /**
+   * The log in global order; a page never skips an event that commits later with a lower position.
+   * Only streams the caller may see (another desk's unpublished stories and claims are left out).
+   */
   @Get()
-  async list(@Query() query: EventsQuery): Promise<{ items: EventItem[]; nextCheckpoint: string }> {
+  async list(@Query() query: EventsQuery, @CurrentPrincipal() principal: Principal): Promise<{ items: EventItem[]; nextCheckpoint: string }> {
     const after = parseCheckpoint(query.after);
-    const events = await this.store.readAll(after, query.limit ?? 100);
+    const events = await this.store.readAll(after, query.limit ?? 100, { visibleTo: deskScopeOf(principal) });
     const items = events.map((event) => ({
       checkpoint: formatCheckpoint(event),
       streamId: event.streamId,
@@ -49,7 +55,7 @@ export class EventsController {
       type: event.type,
       at: event.recordedAt.toISOString(),
       actor: typeof event.metadata.actor === 'string' ? event.metadata.actor : null,
-      data: event.data,
+      data: shownData(event.data),
     }));
     return { items, nextCheckpoint: items.length > 0 ? items[items.length - 1].checkpoint : formatCheckpoint(after) };
   }

@@ -1,3 +1,4 @@
+import { RESTRICTED_EVENT_FIELDS, shownData } from '../common/access';
 import type { Tx } from '../database/database';
 import type { InlineProjection, StoredEvent } from '../event-store/event-store.types';
 
@@ -22,11 +23,17 @@ const insertRows = async (events: readonly StoredEvent[], tx: Tx): Promise<void>
       events.map((event) => textOrNull(event.metadata.reason)),
       events.map((event) => {
         const { at: _at, ...changes } = event.data;
-        return JSON.stringify(changes);
+        return JSON.stringify(shownData(changes));
       }),
     ],
   );
 };
+
+/** `shownData` in SQL: the event's data without its time, restricted fields replaced by "restricted". */
+const SHOWN_CHANGES = RESTRICTED_EVENT_FIELDS.reduce(
+  (expression, field) => `CASE WHEN data ? '${field}' THEN jsonb_set(${expression}, '{${field}}', '"restricted"') ELSE ${expression} END`,
+  `data - 'at'`,
+);
 
 /** Every event of every stream, with who, when and why: the audit trail as a queryable table. */
 export const historyProjection: InlineProjection = {
@@ -40,7 +47,8 @@ export const historyProjection: InlineProjection = {
   planAppend: () =>
     `INSERT INTO stream_history (global_position, stream_id, stream_version, type, recorded_at, actor, role, reason, changes)
      SELECT global_position, stream_id, stream_version, type, recorded_at,
-            metadata ->> 'actor', metadata ->> 'role', metadata ->> 'reason', data - 'at'
+            metadata ->> 'actor', metadata ->> 'role', metadata ->> 'reason',
+            ${SHOWN_CHANGES}
      FROM appended
      ON CONFLICT DO NOTHING`,
 };

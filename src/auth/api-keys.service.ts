@@ -7,6 +7,7 @@ export interface ApiKeyInfo {
   id: string;
   name: string;
   role: Role;
+  desks: string[];
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -18,10 +19,10 @@ const hashOf = (token: string): Buffer => createHash('sha256').update(token).dig
 export class ApiKeys {
   constructor(private readonly db: Database) {}
 
-  async create(name: string, role: Role): Promise<{ id: string; token: string }> {
+  async create(name: string, role: Role, desks: readonly string[]): Promise<{ id: string; token: string }> {
     const id = randomUUID();
     const token = `ct_${randomBytes(32).toString('base64url')}`;
-    await this.db.query('INSERT INTO api_keys (id, name, role, key_hash) VALUES ($1, $2, $3, $4)', [id, name, role, hashOf(token)]);
+    await this.db.query('INSERT INTO api_keys (id, name, role, desks, key_hash) VALUES ($1, $2, $3, $4, $5)', [id, name, role, [...desks], hashOf(token)]);
     return { id, token };
   }
 
@@ -44,14 +45,16 @@ export class ApiKeys {
       id: string;
       name: string;
       role: Role;
+      desks: string[];
       created_at: Date;
       last_used_at: Date | null;
       revoked_at: Date | null;
-    }>('SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at');
+    }>('SELECT id, name, role, desks, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at');
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
       role: row.role,
+      desks: row.desks,
       createdAt: row.created_at.toISOString(),
       lastUsedAt: row.last_used_at?.toISOString() ?? null,
       revokedAt: row.revoked_at?.toISOString() ?? null,
@@ -63,20 +66,18 @@ export class ApiKeys {
     return Number(row.count);
   }
 
+  /**
+   * One query per request: the key, and whether its last-used time is more than a minute old; only
+   * then a second statement records the use (so last-used is exact to the minute, not per request).
+   */
   async authenticate(token: string): Promise<Principal | null> {
-    const rows = await this.db.query<{ id: string; name: string; role: Role }>(
-      `UPDATE api_keys SET last_used_at = now()
-       WHERE key_hash = $1 AND revoked_at IS NULL
-         AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-       RETURNING id, name, role`,
+    const [found] = await this.db.query<{ id: string; name: string; role: Role; desks: string[]; stale: boolean }>(
+      `SELECT id, name, role, desks, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+       FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
       [hashOf(token)],
     );
-    const found =
-      rows[0] ??
-      (await this.db.query<{ id: string; name: string; role: Role }>(
-        'SELECT id, name, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
-        [hashOf(token)],
-      ))[0];
-    return found ? { keyId: found.id, actor: found.name, role: found.role } : null;
+    if (!found) return null;
+    if (found.stale) await this.db.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [found.id]);
+    return { keyId: found.id, actor: found.name, role: found.role, desks: found.desks };
   }
 }

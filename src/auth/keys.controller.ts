@@ -19,7 +19,7 @@ export class KeysController {
 
   @Post()
   async create(@Body() body: CreateKeyDto, @Res({ passthrough: true }) res: Response): Promise<ApiKeyInfo & { token: string }> {
-    const { id, token } = await this.keys.create(body.name, body.role);
+    const { id, token } = await this.keys.create(body.name, body.role, body.desks ?? []);
     const created = await this.find(id);
     res.setHeader('Location', `/api/keys/${id}`);
     res.setHeader('Cache-Control', 'no-store');

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, RequireRole } from '../auth/roles';
+import { CurrentPrincipal, DeskScoped, RequireRole } from '../auth/roles';
+import { deskScopeOf } from '../common/access';
 import type { CommandContext } from '../common/decider';
 import { DomainError } from '../common/domain-error';
 import { IfMatch, setVersionHeaders } from '../common/http';
@@ -15,6 +16,7 @@ import { parseCheckpoint } from '../event-store/checkpoint';
 import { ProjectionStatus } from '../projections/projection-status';
 import { ChangeClaimCommand, claimStream, type ClaimChange, RecordClaimCommand } from './commands/claim.commands';
 import { CitationDto, ListClaimsQuery, ReasonDto, RecordClaimDto, RelationDto, ResolutionDto, RewordingDto, VerdictDto } from './dto/claim.dto';
+import { relatedClaimNotFound } from './claim.errors';
 import { citedSources, describeHistory, relatedClaims, type ClaimHistoryEntry } from './read-models/claim-history';
 import { toClaimReview, type ClaimReview } from './read-models/claim-review';
 import type { ClaimView } from './read-models/claim.view';
@@ -23,6 +25,9 @@ import { ClaimViews } from './read-models/claim-views';
 const notFound = (id: string) => new DomainError('CLAIM.NOT_FOUND', 'not_found', `No claim ${id}.`);
 
 const contextOf = (principal: Principal): CommandContext => ({ actor: principal.actor, role: principal.role, now: new Date().toISOString() });
+
+const SEE = DeskScoped({ kind: 'claim', on: { param: 'id' }, access: 'see' });
+const CHANGE = DeskScoped({ kind: 'claim', on: { param: 'id' }, access: 'change' });
 
 const uuid = new ParseUUIDPipe({ version: '4', exceptionFactory: () => new DomainError('CLAIM.NOT_FOUND', 'not_found', 'No such claim.') });
 
@@ -39,6 +44,7 @@ export class ClaimsController {
 
   @Post()
   @RequireRole('editor')
+  @DeskScoped({ kind: 'story', on: { body: 'storyId' }, access: 'change' })
   async record(@Body() body: RecordClaimDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<ClaimView> {
     const handled = await this.commands.execute(new RecordClaimCommand(body, contextOf(principal)));
     const view = await this.respond(res, handled);
@@ -47,12 +53,13 @@ export class ClaimsController {
   }
 
   @Get()
-  async list(@Query() query: ListClaimsQuery): Promise<Page<ClaimView>> {
+  async list(@Query() query: ListClaimsQuery, @CurrentPrincipal() principal: Principal): Promise<Page<ClaimView>> {
     if (query.q !== undefined && query.minCheckpoint) await this.status.waitFor('claim_search', parseCheckpoint(query.minCheckpoint));
-    return this.views.list(query);
+    return this.views.list(query, deskScopeOf(principal));
   }
 
   @Get(':id')
+  @SEE
   async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: Response): Promise<ClaimView> {
     const at = readAtOf(query);
     const view = at ? await this.views.findAt(id, at) : await this.views.find(id);
@@ -62,6 +69,7 @@ export class ClaimsController {
   }
 
   @Get(':id/history')
+  @SEE
   async history(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<ClaimHistoryEntry[]> {
     const entries = await this.queries.execute(new StreamHistoryQuery(claimStream(id)));
     if (entries.length === 0) throw notFound(id);
@@ -75,6 +83,7 @@ export class ClaimsController {
   }
 
   @Get(':id/claimreview')
+  @SEE
   async claimReview(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<ClaimReview> {
     const view = await this.views.find(id);
     if (!view) throw notFound(id);
@@ -84,12 +93,14 @@ export class ClaimsController {
   }
 
   @Post(':id/citations')
+  @CHANGE
   @RequireRole('editor')
   cite(@Param('id', uuid) id: string, @Body() body: CitationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     return this.change(id, { type: 'CiteSource', data: body }, ifMatch, p, res);
   }
 
   @Delete(':id/citations/:citationId')
+  @CHANGE
   @HttpCode(200)
   @RequireRole('editor')
   uncite(
@@ -104,6 +115,7 @@ export class ClaimsController {
   }
 
   @Post(':id/verdicts')
+  @CHANGE
   @RequireRole('editor')
   verdict(@Param('id', uuid) id: string, @Body() body: VerdictDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     const data = { verdict: body.verdict, reason: body.reason, override: body.override ?? false };
@@ -111,30 +123,35 @@ export class ClaimsController {
   }
 
   @Post(':id/rewordings')
+  @CHANGE
   @RequireRole('editor')
   reword(@Param('id', uuid) id: string, @Body() body: RewordingDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     return this.change(id, { type: 'RewordClaim', data: { statement: body.statement, reason: body.reason } }, ifMatch, p, res);
   }
 
   @Post(':id/resolution')
+  @CHANGE
   @RequireRole('editor')
   resolve(@Param('id', uuid) id: string, @Body() body: ResolutionDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     return this.change(id, { type: 'ResolveForecast', data: { outcome: body.outcome, reason: body.reason } }, ifMatch, p, res);
   }
 
   @Post(':id/relations')
+  @DeskScoped({ kind: 'claim', on: { param: 'id' }, access: 'change' }, { kind: 'claim', on: { body: 'claimId' }, access: 'see', notFound: relatedClaimNotFound })
   @RequireRole('editor')
   relate(@Param('id', uuid) id: string, @Body() body: RelationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     return this.change(id, { type: 'RelateClaim', data: { relation: body.relation, claimId: body.claimId } }, ifMatch, p, res);
   }
 
   @Post(':id/withdrawal')
+  @CHANGE
   @RequireRole('reviewer')
   withdraw(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     return this.change(id, { type: 'WithdrawClaim', data: { reason: body.reason } }, ifMatch, p, res);
   }
 
   @Post(':id/reinstatement')
+  @CHANGE
   @RequireRole('reviewer')
   reinstate(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     return this.change(id, { type: 'ReinstateClaim', data: { reason: body.reason } }, ifMatch, p, res);

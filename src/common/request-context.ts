@@ -5,6 +5,8 @@ export interface Principal {
   readonly keyId: string;
   readonly actor: string;
   readonly role: Role;
+  /** The desks the key's holder works on, home desk first; '*' is every desk (src/common/access.ts). */
+  readonly desks: readonly string[];
 }
 
 /** Anything that can run SQL inside the current transaction (a pg client). */

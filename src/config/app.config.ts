@@ -31,6 +31,15 @@ export const configSchema = z.object({
   RATE_LIMIT_WRITES: z.coerce.number().int().min(1).default(120),
   /** Failed authentications one client IP may make per RATE_LIMIT_WINDOW_SECONDS, in each API process; more answer 429. */
   RATE_LIMIT_FAILED_AUTH: z.coerce.number().int().min(1).default(20),
+  /**
+   * Behind a reverse proxy: which proxies to trust for the client address (X-Forwarded-For), as Express's
+   * "trust proxy": a number of hops, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal.
+   * Unset: the connection's own address, so the per-IP limit cannot be dodged with a forged header.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'a number of proxy hops, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal')
+    .optional(),
   /** The window both rate limits count over; a client over a limit waits this long (Retry-After). */
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Sign a checkpoint over the log once this many new events are below the horizon; 0 = only on demand. */

@@ -5,8 +5,6 @@ import type { Checkpoint } from './checkpoint';
 const SETTLE_MS = 2_000;
 const POLL_MS = 10;
 
-const MAX_XID8 = '18446744073709551615';
-
 const horizonNow = async (db: Database): Promise<bigint> => {
   const [row] = await db.query<{ horizon: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon');
   return BigInt(row.horizon);
@@ -33,17 +31,28 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * transaction that could still commit inside the bound has finished, and otherwise stops at the horizon.
  */
 export const commitOrderCut = async (db: Database, asOf: Date, settleMs = SETTLE_MS): Promise<Checkpoint> => {
-  const [row] = await db.query<{ last_transaction_id: string | null }>(
-    'SELECT transaction_id::text AS last_transaction_id FROM events ORDER BY events.transaction_id DESC, events.global_position DESC LIMIT 1',
+  // One statement, so the candidate, the end of the log and the horizon all come from one snapshot.
+  const [row] = await db.query<{ last_transaction_id: string | null; transaction_id: string | null; global_position: string | null; horizon: string }>(
+    `SELECT (SELECT transaction_id::text FROM events ORDER BY events.transaction_id DESC, events.global_position DESC LIMIT 1) AS last_transaction_id,
+            first.transaction_id::text AS transaction_id, first.global_position,
+            pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
+     FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+       SELECT transaction_id, global_position FROM events WHERE recorded_at > $1
+       ORDER BY events.transaction_id, events.global_position LIMIT 1) AS first ON true`,
+    [asOf],
   );
-  const afterLast: Checkpoint =
-    row === undefined || row.last_transaction_id === null
-      ? { transactionId: '1', globalPosition: '0' }
-      : { transactionId: (BigInt(row.last_transaction_id) + 1n).toString(), globalPosition: '0' };
-  const candidate = (await firstRecordedAfter(db, asOf, { transactionId: MAX_XID8, globalPosition: '0' })) ?? afterLast;
+  const candidate: Checkpoint =
+    row.transaction_id !== null && row.global_position !== null
+      ? { transactionId: row.transaction_id, globalPosition: row.global_position }
+      : row.last_transaction_id === null
+        ? { transactionId: '1', globalPosition: '0' }
+        : { transactionId: (BigInt(row.last_transaction_id) + 1n).toString(), globalPosition: '0' };
   const needed = BigInt(candidate.transactionId);
+  let horizon = BigInt(row.horizon);
+  // Every transaction that could land before the candidate had finished in the snapshot that found it,
+  // so nothing can commit inside the cut any more: the usual case, one round trip.
+  if (horizon >= needed) return candidate;
   const deadline = Date.now() + settleMs;
-  let horizon = await horizonNow(db);
   while (horizon < needed && Date.now() < deadline) {
     await sleep(POLL_MS);
     horizon = await horizonNow(db);

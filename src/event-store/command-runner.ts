@@ -1,5 +1,6 @@
 import { fold, type CommandContext, type Decider, type DomainEvent } from '../common/decider';
 import { requestContext } from '../common/request-context';
+import type { Tx } from '../database/database';
 import { formatCheckpoint } from './checkpoint';
 import type { EventStore } from './event-store';
 import { versionConflict } from './event-store.errors';
@@ -25,7 +26,8 @@ export const toDomainEvent = (event: StoredEvent): DomainEvent => ({ type: event
 /**
  * Load, decide, append: the whole of a command handler's work. The decision is made on the version
  * loaded and appended at exactly that version, so a concurrent change surfaces as a conflict.
- * An Idempotency-Key replay returns the first result without deciding again.
+ * An Idempotency-Key replay returns the first result without deciding again. `inTransaction` writes
+ * what must commit or roll back with the events (e.g. destroying a key).
  */
 export class CommandRunner {
   constructor(private readonly store: EventStore) {}
@@ -35,6 +37,7 @@ export class CommandRunner {
     streamId: string,
     command: C,
     ifMatch?: number,
+    options: { readonly inTransaction?: (tx: Tx) => Promise<void> } = {},
   ): Promise<HandledCommand> {
     const scope = requestContext.current();
     const replay = this.replayed();
@@ -64,9 +67,13 @@ export class CommandRunner {
       decided.map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, metadata })),
       {
         loaded: history,
-        beforeCommit: scope?.idempotency
-          ? (tx, appended) => scope.idempotency!.record(tx, streamId, appended.version)
-          : undefined,
+        beforeCommit:
+          scope?.idempotency || options.inTransaction
+            ? async (tx, appended) => {
+                await options.inTransaction?.(tx);
+                await scope?.idempotency?.record(tx, streamId, appended.version);
+              }
+            : undefined,
       },
     );
     const last = result.events[result.events.length - 1];

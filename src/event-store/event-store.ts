@@ -271,16 +271,18 @@ export class EventStore {
    * Events in global order after a checkpoint. Only transactions older than every one still open are
    * read, so an event that commits late can never be skipped by a reader that already moved past it.
    */
-  async readAll(after: Checkpoint, limit: number, options: { aboveHorizon?: boolean } = {}): Promise<StoredEvent[]> {
+  async readAll(after: Checkpoint, limit: number, options: { aboveHorizon?: boolean; visibleTo?: readonly string[] | null } = {}): Promise<StoredEvent[]> {
     // aboveHorizon is only safe for a reader that holds off every writer it cares about (a rebuild's
     // final catch-up under a table lock); anyone else could skip a transaction that commits later.
     const horizon = options.aboveHorizon ? '' : 'AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+    // visibleTo: only streams these desks may see (stream_visible, migration 1764320600000); null is every desk.
+    const visible = options.visibleTo ? 'AND stream_visible(stream_id, $4)' : '';
     const rows = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) ${horizon}
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) ${horizon} ${visible}
        ORDER BY events.transaction_id, events.global_position
        LIMIT $3`,
-      [after.transactionId, after.globalPosition, limit],
+      [after.transactionId, after.globalPosition, limit, ...(options.visibleTo ? [options.visibleTo] : [])],
     );
     return rows.map((row) => this.toStoredEvent(row));
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DESK_NAME } from '../common/access';
 
 const iso = z.iso.datetime({ offset: true });
 
@@ -9,7 +10,8 @@ export const storyImportSchema = z.object({
     headline: z.string(),
     body: z.string(),
     url: z.url().nullable().optional(),
-    desk: z.string().nullable().optional(),
+    // The story and the sources the file registers belong to this desk.
+    desk: z.string().regex(DESK_NAME, 'desk must be a short lowercase desk name such as "world"'),
     publishedAt: iso.nullable().optional(),
   }),
   sources: z.array(

@@ -41,19 +41,17 @@ export const importStory = async (commands: CommandBus, data: StoryImport, conte
     events += written;
     progress(++done, total, label);
   };
+  const { desk } = data.story;
   // The story goes first: a slug already taken stops the import before it writes anything else.
   const story = await commands.execute(
-    new OpenStoryCommand(
-      { ...data.story, url: data.story.url ?? undefined, desk: data.story.desk ?? undefined, publishedAt: data.story.publishedAt ?? undefined },
-      context,
-    ),
+    new OpenStoryCommand({ ...data.story, url: data.story.url ?? undefined, desk, publishedAt: data.story.publishedAt ?? undefined }, context),
   );
   const storyId = story.streamId.slice('story-'.length);
   step(`story ${data.story.slug}`, story.version);
   const sourceIds = new Map<string, string>();
   for (const source of data.sources) {
     const handled = await commands.execute(
-      new RegisterSourceCommand({ ...source, name: source.name ?? undefined, affiliation: source.affiliation ?? undefined }, context),
+      new RegisterSourceCommand({ ...source, name: source.name ?? undefined, affiliation: source.affiliation ?? undefined, desk }, context),
     );
     sourceIds.set(source.key, handled.streamId.slice('source-'.length));
     step(`source ${source.descriptor}`, handled.version);

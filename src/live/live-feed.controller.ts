@@ -3,7 +3,10 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
+import { CurrentPrincipal } from '../auth/roles';
+import { deskScopeOf, shownData } from '../common/access';
 import { ClaimSummariesQuery } from '../common/queries';
+import type { Principal } from '../common/request-context';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from '../event-store/checkpoint';
 import { EventStore } from '../event-store/event-store';
 import type { StoredEvent } from '../event-store/event-store.types';
@@ -48,7 +51,9 @@ export class LiveFeedController implements BeforeApplicationShutdown {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
+    const visibleTo = deskScopeOf(principal);
     let checkpoint: Checkpoint = parseCheckpoint(lastEventId ?? query.after);
     const matches = await this.filter(query);
     res.writeHead(200, {
@@ -68,7 +73,7 @@ export class LiveFeedController implements BeforeApplicationShutdown {
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     try {
       while (!closed) {
-        const events = await this.store.readAll(checkpoint, BATCH);
+        const events = await this.store.readAll(checkpoint, BATCH, { visibleTo });
         for (const event of events) {
           checkpoint = event;
           if (matches(event)) res.write(this.format(event));
@@ -98,7 +103,7 @@ export class LiveFeedController implements BeforeApplicationShutdown {
       type: event.type,
       at: event.recordedAt.toISOString(),
       actor: typeof event.metadata.actor === 'string' ? event.metadata.actor : null,
-      data: event.data,
+      data: shownData(event.data),
     };
     return `id: ${item.checkpoint}\nevent: ${event.type}\ndata: ${JSON.stringify(item)}\n\n`;
   }

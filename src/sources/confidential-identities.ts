@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DomainError } from '../common/domain-error';
+import type { SqlExecutor } from '../common/request-context';
 import type { Database } from '../database/database';
 import type { SealedIdentity } from './source.decider';
 
@@ -67,6 +68,11 @@ export class ConfidentialIdentities {
     ]);
     const sealed = seal(dataKey, Buffer.from(identity, 'utf8'));
     return { iv: sealed.iv.toString('base64'), ciphertext: sealed.ciphertext.toString('base64'), tag: sealed.tag.toString('base64') };
+  }
+
+  /** Destroys the source's data key inside the caller's transaction; the sealed identity is then unreadable everywhere. */
+  async destroy(tx: SqlExecutor, sourceId: string): Promise<void> {
+    await tx.query('UPDATE source_keys SET wrapped_key = NULL, shredded_at = now() WHERE source_id = $1 AND wrapped_key IS NOT NULL', [sourceId]);
   }
 
   /** The identity, or null once the source's key has been shredded. */

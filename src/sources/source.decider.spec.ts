@@ -7,6 +7,8 @@ import {
   type SourceCommand,
   type SourceRegistered,
   type SourceRegraded,
+  decideIdentityRead,
+  type IdentityShredded,
 } from './source.decider';
 
 const sourceId = '0b6a1d3e-8f2c-4e57-b9a4-5c7d2e1f9a30';
@@ -25,6 +27,7 @@ const usOfficials: RegisterSource['data'] = {
   affiliation: 'United States government',
   reliability: 'C',
   rationale: 'Unnamed officials with a policy interest in publicising the talks; their evidence is not shown to us.',
+  desk: 'world',
   sealedIdentity: null,
 };
 
@@ -190,13 +193,77 @@ describe('source decider', () => {
           ],
           createdAt: editor.now,
           updatedAt: reviewer.now,
+          desk: 'world',
           sealedIdentity: null,
+          shredded: null,
         },
       });
     });
 
     it('When there are no events, then the source is absent', () => {
       expect(fold(sourceDecider, [])).toEqual({ status: 'absent' });
+    });
+  });
+
+  describe('ShredIdentity', () => {
+    const withIdentity: SourceRegistered = { ...registered, data: { ...registered.data, sealedIdentity: sealed } };
+    const shred = (reason: string, context = admin): SourceCommand => ({ type: 'ShredIdentity', data: { reason }, context });
+    const shredded: IdentityShredded = {
+      type: 'IdentityShredded',
+      data: { reason: 'The source asked us to destroy the record.', at: admin.now, by: admin.actor },
+    };
+
+    it('When an admin shreds a recorded identity with a reason, then IdentityShredded is recorded, without the identity', () => {
+      given(sourceDecider, [withIdentity]).when(shred('  The source asked us to destroy the record. ')).then([shredded]);
+    });
+
+    it('When the identity is shredded, then the folded source no longer holds the sealed identity', () => {
+      const state = fold(sourceDecider, [withIdentity, shredded]);
+      expect(state).toEqual({
+        status: 'registered',
+        source: expect.objectContaining({ sealedIdentity: null, shredded: { at: admin.now, by: admin.actor, reason: shredded.data.reason } }) as unknown,
+      });
+    });
+
+    it.each([reviewer, editor])('When a $role shreds, then SOURCE.ADMIN_REQUIRED', (context) => {
+      given(sourceDecider, [withIdentity]).when(shred('no longer needed', context)).thenThrows('SOURCE.ADMIN_REQUIRED');
+    });
+
+    it('When the reason is blank, then SOURCE.REASON_REQUIRED', () => {
+      given(sourceDecider, [withIdentity]).when(shred(' ')).thenThrows('SOURCE.REASON_REQUIRED');
+    });
+
+    it('When the source has no confidential identity, then SOURCE.NO_CONFIDENTIAL_IDENTITY', () => {
+      given(sourceDecider, [registered]).when(shred('no longer needed')).thenThrows('SOURCE.NO_CONFIDENTIAL_IDENTITY');
+    });
+
+    it('When it was shredded already, then SOURCE.IDENTITY_SHREDDED', () => {
+      given(sourceDecider, [withIdentity, shredded]).when(shred('again')).thenThrows('SOURCE.IDENTITY_SHREDDED');
+    });
+
+    it('When there is no such source, then SOURCE.NOT_FOUND', () => {
+      given(sourceDecider, []).when(shred('no longer needed')).thenThrows('SOURCE.NOT_FOUND');
+    });
+
+    describe('reading the identity', () => {
+      const readAs = (history: (SourceRegistered | IdentityShredded)[], context: CommandContext) => () =>
+        decideIdentityRead(fold(sourceDecider, history), context);
+
+      it('When a reviewer asks for a recorded identity, then the read is allowed', () => {
+        expect(readAs([withIdentity], reviewer)).not.toThrow();
+      });
+
+      it.each([editor, reader, admin])('When a $role asks, then SOURCE.IDENTITY_REVIEWERS_ONLY', (context) => {
+        expect(readAs([withIdentity], context)).toThrow(expect.objectContaining({ code: 'SOURCE.IDENTITY_REVIEWERS_ONLY' }) as Error);
+      });
+
+      it('When it was shredded, then SOURCE.IDENTITY_SHREDDED', () => {
+        expect(readAs([withIdentity, shredded], reviewer)).toThrow(expect.objectContaining({ code: 'SOURCE.IDENTITY_SHREDDED' }) as Error);
+      });
+
+      it('When none was recorded, then SOURCE.NO_CONFIDENTIAL_IDENTITY', () => {
+        expect(readAs([registered], reviewer)).toThrow(expect.objectContaining({ code: 'SOURCE.NO_CONFIDENTIAL_IDENTITY' }) as Error);
+      });
     });
   });
 });

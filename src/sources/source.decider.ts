@@ -39,8 +39,12 @@ export interface Source {
   readonly grades: Grade[];
   readonly createdAt: string;
   readonly updatedAt: string;
-  /** Encrypted; never part of a view. */
+  /** The desk that registered it: its reviewers regrade it and may read its confidential identity. Null for sources registered before desks. */
+  readonly desk: string | null;
+  /** Encrypted; never part of a view. Null again once shredded. */
   readonly sealedIdentity: SealedIdentity | null;
+  /** When an admin destroyed the identity's key, and why. */
+  readonly shredded: { readonly at: string; readonly by: string; readonly reason: string } | null;
 }
 
 export type SourceState = { readonly status: 'absent' } | { readonly status: 'registered'; readonly source: Source };
@@ -56,6 +60,7 @@ export interface RegisterSource {
     readonly affiliation: string | null;
     readonly reliability: Reliability;
     readonly rationale: string;
+    readonly desk: string;
     readonly sealedIdentity: SealedIdentity | null;
   };
   readonly context: CommandContext;
@@ -67,7 +72,14 @@ export interface RegradeSource {
   readonly context: CommandContext;
 }
 
-export type SourceCommand = RegisterSource | RegradeSource;
+/** Destroy the key of a confidential identity: the sealed identity stays in the log, unreadable forever. */
+export interface ShredIdentity {
+  readonly type: 'ShredIdentity';
+  readonly data: { readonly reason: string };
+  readonly context: CommandContext;
+}
+
+export type SourceCommand = RegisterSource | RegradeSource | ShredIdentity;
 
 /**
  * A confidential identity as stored: AES-256-GCM ciphertext under the source's own data key, which
@@ -92,6 +104,8 @@ export type SourceRegistered = DomainEvent<
     readonly affiliation: string | null;
     readonly reliability: Reliability;
     readonly rationale: string;
+    /** Absent in events recorded before desks. */
+    readonly desk?: string;
     readonly at: string;
     readonly by: string;
   }
@@ -108,7 +122,9 @@ export type SourceRegraded = DomainEvent<
   }
 >;
 
-export type SourceEvent = SourceRegistered | SourceRegraded;
+export type IdentityShredded = DomainEvent<'IdentityShredded', { readonly reason: string; readonly at: string; readonly by: string }>;
+
+export type SourceEvent = SourceRegistered | SourceRegraded | IdentityShredded;
 
 const isBlank = (text: string): boolean => text.trim() === '';
 
@@ -131,6 +147,7 @@ const registerSource = ({ data, context }: RegisterSource, state: SourceState): 
         affiliation: data.affiliation,
         reliability: data.reliability,
         rationale: data.rationale.trim(),
+        desk: data.desk,
         ...(data.sealedIdentity ? { sealedIdentity: data.sealedIdentity } : {}),
         at: context.now,
         by: context.actor,
@@ -154,12 +171,34 @@ const regradeSource = ({ data, context }: RegradeSource, state: SourceState): So
   ];
 };
 
+const shredIdentity = ({ data, context }: ShredIdentity, state: SourceState): SourceEvent[] => {
+  if (state.status === 'absent') throw sourceErrors.notFound();
+  if (!hasRole(context.role, 'admin')) throw sourceErrors.adminRequired();
+  if (isBlank(data.reason)) throw sourceErrors.reasonRequired();
+  if (state.source.shredded) throw sourceErrors.alreadyShredded(state.source.shredded.at);
+  if (!state.source.sealedIdentity) throw sourceErrors.noIdentity();
+  return [{ type: 'IdentityShredded', data: { reason: data.reason.trim(), at: context.now, by: context.actor } }];
+};
+
+/**
+ * Whether this reader may open the source's confidential identity now. The desk check is the guard's
+ * (reviewers of the owning desk); this is the rest: a reviewer, and an identity that is still there.
+ */
+export const decideIdentityRead = (state: SourceState, context: CommandContext): void => {
+  if (state.status === 'absent') throw sourceErrors.notFound();
+  if (context.role !== 'reviewer') throw sourceErrors.identityReviewersOnly();
+  if (state.source.shredded) throw sourceErrors.alreadyShredded(state.source.shredded.at);
+  if (!state.source.sealedIdentity) throw sourceErrors.noIdentity();
+};
+
 const decide = (command: SourceCommand, state: SourceState): SourceEvent[] => {
   switch (command.type) {
     case 'RegisterSource':
       return registerSource(command, state);
     case 'RegradeSource':
       return regradeSource(command, state);
+    case 'ShredIdentity':
+      return shredIdentity(command, state);
     default:
       return assertNever(command);
   }
@@ -168,7 +207,7 @@ const decide = (command: SourceCommand, state: SourceState): SourceEvent[] => {
 const evolve = (state: SourceState, event: SourceEvent): SourceState => {
   switch (event.type) {
     case 'SourceRegistered': {
-      const { sourceId, kind, descriptor, name, anonymous, affiliation, reliability, rationale, at, by, sealedIdentity } = event.data;
+      const { sourceId, kind, descriptor, name, anonymous, affiliation, reliability, rationale, at, by, sealedIdentity, desk } = event.data;
       return {
         status: 'registered',
         source: {
@@ -183,9 +222,16 @@ const evolve = (state: SourceState, event: SourceEvent): SourceState => {
           grades: [{ reliability, rationale, at, by }],
           createdAt: at,
           updatedAt: at,
+          desk: desk ?? null,
           sealedIdentity: sealedIdentity ?? null,
+          shredded: null,
         },
       };
+    }
+    case 'IdentityShredded': {
+      if (state.status === 'absent') return state;
+      const { reason, at, by } = event.data;
+      return { status: 'registered', source: { ...state.source, sealedIdentity: null, shredded: { at, by, reason }, updatedAt: at } };
     }
     case 'SourceRegraded': {
       // Stored history is replayed as it is; a regrade with nothing to apply to changes nothing.

@@ -32,6 +32,19 @@ export const sourceErrors = {
       reliability,
     }),
 
+  adminRequired: (): DomainError => new DomainError('SOURCE.ADMIN_REQUIRED', 'forbidden', 'Only an admin may shred a confidential identity.'),
+
+  reasonRequired: (): DomainError => new DomainError('SOURCE.REASON_REQUIRED', 'invalid', 'Say why (reason).', { field: 'reason' }),
+
+  noIdentity: (): DomainError =>
+    new DomainError('SOURCE.NO_CONFIDENTIAL_IDENTITY', 'conflict', 'This source has no confidential identity on record.'),
+
+  alreadyShredded: (at: string): DomainError =>
+    new DomainError('SOURCE.IDENTITY_SHREDDED', 'conflict', `The confidential identity was shredded at ${at}; it cannot be recovered.`, { shreddedAt: at }),
+
+  identityReviewersOnly: (): DomainError =>
+    new DomainError('SOURCE.IDENTITY_REVIEWERS_ONLY', 'forbidden', 'Only a reviewer of the desk that owns the source may read its confidential identity.'),
+
   identityNeedsAnonymous: (): DomainError =>
     new DomainError(
       'SOURCE.IDENTITY_NEEDS_ANONYMOUS',

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, RequireRole } from '../auth/roles';
+import { CurrentPrincipal, DeskScoped, RequireRole } from '../auth/roles';
+import { deskForNew } from '../common/access';
 import type { CommandContext } from '../common/decider';
 import { DomainError } from '../common/domain-error';
 import { IfMatch, setVersionHeaders } from '../common/http';
@@ -10,8 +11,8 @@ import type { Page } from '../common/paging';
 import { ReadAtQuery, readAtOf } from '../common/read-at';
 import type { Principal } from '../common/request-context';
 import type { HandledCommand } from '../event-store/command-runner';
-import { RegisterSourceCommand, RegradeSourceCommand } from './commands/source.commands';
-import { GradeDto, ListSourcesQuery, RegisterSourceDto } from './dto/source.dto';
+import { type OpenedIdentity, ReadIdentityCommand, RegisterSourceCommand, RegradeSourceCommand, ShredIdentityCommand } from './commands/source.commands';
+import { GradeDto, ListSourcesQuery, RegisterSourceDto, ShredDto } from './dto/source.dto';
 import { SourceViews, type SourceView } from './read-models/source-views';
 
 const notFound = (id: string) => new DomainError('SOURCE.NOT_FOUND', 'not_found', `No source ${id}.`);
@@ -29,8 +30,10 @@ export class SourcesController {
 
   @Post()
   @RequireRole('editor')
+  @DeskScoped({ kind: 'desk', on: { body: 'desk' } })
   async register(@Body() body: RegisterSourceDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
-    const source = await this.respond(res, await this.commands.execute(new RegisterSourceCommand(body, contextOf(principal))));
+    const input = { ...body, desk: deskForNew(principal, body.desk) };
+    const source = await this.respond(res, await this.commands.execute(new RegisterSourceCommand(input, contextOf(principal))));
     res.setHeader('Location', `/api/sources/${source.id}`);
     return source;
   }
@@ -41,6 +44,7 @@ export class SourcesController {
   }
 
   @Get(':id')
+  @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'see' })
   async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
     const at = readAtOf(query);
     const source = at ? await this.views.findAt(id, at) : await this.views.find(id);
@@ -51,8 +55,28 @@ export class SourcesController {
 
   @Post(':id/grades')
   @RequireRole('reviewer')
+  @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'change' })
   async regrade(@Param('id', uuid) id: string, @Body() body: GradeDto, @IfMatch() ifMatch: number, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
     return this.respond(res, await this.commands.execute(new RegradeSourceCommand(id, body, ifMatch, contextOf(principal))));
+  }
+
+  /** The confidential identity, for reviewers of the owning desk only; every read is recorded first (ConfidentialIdentityRead). */
+  @Get(':id/identity')
+  @RequireRole('reviewer')
+  @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'confide' })
+  async identity(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<Omit<OpenedIdentity, 'checkpoint'>> {
+    const opened = await this.commands.execute(new ReadIdentityCommand(id, contextOf(principal)));
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Checkpoint', opened.checkpoint);
+    return { sourceId: opened.sourceId, identity: opened.identity };
+  }
+
+  /** Destroys the identity's key (admin, with a reason): unrecoverable everywhere; the log and its hash chain stay intact. */
+  @Post(':id/shred')
+  @RequireRole('admin')
+  @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'change' })
+  async shred(@Param('id', uuid) id: string, @Body() body: ShredDto, @IfMatch() ifMatch: number, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
+    return this.respond(res, await this.commands.execute(new ShredIdentityCommand(id, body.reason, ifMatch, contextOf(principal))));
   }
 
   private async respond(res: Response, handled: HandledCommand): Promise<SourceView> {

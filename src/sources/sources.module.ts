@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app.config';
 import { Database } from '../database/database';
 import { ProjectionRegistry } from '../projections/projection-registry';
 import { stateViewProjection } from '../projections/state-view.projection';
-import { RegisterSourceHandler, RegradeSourceHandler } from './commands/source.commands';
+import { ReadIdentityHandler, RegisterSourceHandler, RegradeSourceHandler, ShredIdentityHandler } from './commands/source.commands';
 import { sourceColumns, SourceViews } from './read-models/source-views';
 import { ConfidentialIdentities, resolveMasterKey } from './confidential-identities';
 import { SourceFactsHandler } from './source-facts.query';
@@ -16,6 +16,8 @@ import { SourcesController } from './sources.controller';
     SourceViews,
     RegisterSourceHandler,
     RegradeSourceHandler,
+    ShredIdentityHandler,
+    ReadIdentityHandler,
     SourceFactsHandler,
     {
       provide: ConfidentialIdentities,
@@ -36,7 +38,7 @@ export class SourcesModule implements OnModuleInit {
         stateViewProjection({
           name: 'source_view',
           table: table('source_view'),
-          handles: ['SourceRegistered', 'SourceRegraded'],
+          handles: ['SourceRegistered', 'SourceRegraded', 'IdentityShredded'],
           initialState: sourceDecider.initialState,
           evolve: (state, event) => sourceDecider.evolve(state, event as Parameters<typeof sourceDecider.evolve>[1]),
           columns: sourceColumns,

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, RequireRole } from '../auth/roles';
+import { CurrentPrincipal, DeskScoped, RequireRole } from '../auth/roles';
+import { deskForNew, deskScopeOf } from '../common/access';
 import type { CommandContext } from '../common/decider';
 import { DomainError } from '../common/domain-error';
 import { IfMatch, setVersionHeaders } from '../common/http';
@@ -20,6 +21,8 @@ import type { Revision } from './story.decider';
 
 const notFound = (id: string) => new DomainError('STORY.NOT_FOUND', 'not_found', `No story ${id}.`);
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new DomainError('STORY.NOT_FOUND', 'not_found', 'No such story.') });
+const SEE = DeskScoped({ kind: 'story', on: { param: 'id' }, access: 'see' });
+const CHANGE = DeskScoped({ kind: 'story', on: { param: 'id' }, access: 'change' });
 const contextOf = (principal: Principal): CommandContext => ({ actor: principal.actor, role: principal.role, now: new Date().toISOString() });
 
 @ApiTags('stories')
@@ -34,19 +37,22 @@ export class StoriesController {
 
   @Post()
   @RequireRole('editor')
+  @DeskScoped({ kind: 'desk', on: { body: 'desk' } })
   async open(@Body() body: OpenStoryDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<StoryWithClaims> {
-    const story = await this.respond(res, await this.commands.execute(new OpenStoryCommand(body, contextOf(principal))));
+    const input = { ...body, desk: deskForNew(principal, body.desk) };
+    const story = await this.respond(res, await this.commands.execute(new OpenStoryCommand(input, contextOf(principal))));
     res.setHeader('Location', `/api/stories/${story.id}`);
     return story;
   }
 
   @Get()
-  async list(@Query() query: ListStoriesQuery): Promise<Page<StoryView>> {
-    const page = await this.views.list(query);
+  async list(@Query() query: ListStoriesQuery, @CurrentPrincipal() principal: Principal): Promise<Page<StoryView>> {
+    const page = await this.views.list(query, deskScopeOf(principal));
     return { items: page.items.map((s) => toStoryView(s.state, s.version)), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
+  @SEE
   async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: Response): Promise<StoryWithClaims> {
     const at = readAtOf(query);
     const story = at ? await this.views.findAt(id, at) : await this.views.find(id);
@@ -56,6 +62,7 @@ export class StoriesController {
   }
 
   @Get(':id/revisions')
+  @SEE
   async revisions(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<Revision[]> {
     const story = await this.found(id);
     setVersionHeaders(res, story.version);
@@ -63,6 +70,7 @@ export class StoriesController {
   }
 
   @Get(':id/diff')
+  @SEE
   async diff(@Param('id', uuid) id: string, @Query() query: DiffQuery, @Res({ passthrough: true }) res: Response): Promise<RevisionDiff> {
     const story = await this.found(id);
     const diff = diffRevisions(story.state.story.revisions, query.from, query.to);
@@ -72,6 +80,7 @@ export class StoriesController {
 
   @Post(':id/revisions')
   @RequireRole('editor')
+  @CHANGE
   revise(@Param('id', uuid) id: string, @Body() body: ReviseStoryDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     const data = { headline: body.headline ?? null, body: body.body, kind: body.kind, note: body.note };
     return this.change(id, { type: 'ReviseStory', data }, ifMatch, p, res);
@@ -79,6 +88,7 @@ export class StoriesController {
 
   @Post(':id/archival')
   @RequireRole('reviewer')
+  @CHANGE
   archive(@Param('id', uuid) id: string, @Body() body: ArchiveStoryDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     return this.change(id, { type: 'ArchiveStory', data: { reason: body.reason } }, ifMatch, p, res);
   }

@@ -452,7 +452,7 @@ describe('Bad input over HTTP', () => {
 
     it('When a key is revoked, then the requests it makes afterwards are a 401 problem', async () => {
       const keys = t.app.get(ApiKeys);
-      const { token } = await keys.create('night-desk-editor', 'editor');
+      const { token } = await keys.create('night-desk-editor', 'editor', ['world']);
       const auth = { Authorization: `Bearer ${token}` };
       expect((await t.http.get(`/api/claims/${claimId}`).set(auth)).status).toBe(200);
 

@@ -251,6 +251,7 @@ describe('Fuzzing every write endpoint', () => {
         reliability: req('enum'),
         rationale: text(2000),
         confidentialIdentity: text(1000, false),
+        desk: opt('desk'),
       },
     },
     {

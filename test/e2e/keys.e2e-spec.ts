@@ -18,12 +18,13 @@ describe('API keys over HTTP', () => {
     t.http.post('/api/keys').set(t.auth(role)).send(body);
 
   it('When an admin creates a key, then it is a 201 that shows the token once, and the token works with its role', async () => {
-    const res = await create({ name: 'Ana Editor', role: 'editor' });
+    const res = await create({ name: 'Ana Editor', role: 'editor', desks: ['world'] });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       name: 'Ana Editor',
       role: 'editor',
+      desks: ['world'],
       token: expect.stringMatching(/^ct_[A-Za-z0-9_-]{43}$/),
       createdAt: expect.any(String),
       lastUsedAt: null,
@@ -41,14 +42,14 @@ describe('API keys over HTTP', () => {
   });
 
   it('When an admin lists keys, then each shows id, name, role and times, with the last use, and never a token or hash', async () => {
-    const made = await create({ name: 'Lee Reader', role: 'reader' });
+    const made = await create({ name: 'Lee Reader', role: 'reader', desks: ['world'] });
     const token = made.body.token as string;
     expect((await t.http.get('/api/claims').set({ Authorization: `Bearer ${token}` })).status).toBe(200);
     const res = await t.http.get('/api/keys').set(t.auth('admin'));
     expect(res.status).toBe(200);
     expect(res.body.nextCursor).toBeNull();
     const items = res.body.items as Record<string, unknown>[];
-    for (const item of items) expect(Object.keys(item).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role']);
+    for (const item of items) expect(Object.keys(item).sort()).toEqual(['createdAt', 'desks', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role']);
     expect(items.find((k) => k.id === made.body.id)).toEqual(
       expect.objectContaining({ name: 'Lee Reader', role: 'reader', lastUsedAt: expect.any(String), revokedAt: null }),
     );
@@ -59,7 +60,7 @@ describe('API keys over HTTP', () => {
   });
 
   it('When an admin revokes a key, then it answers with revokedAt and the key gets 401 afterwards; revoking again changes nothing', async () => {
-    const made = await create({ name: 'Night Desk', role: 'reviewer' });
+    const made = await create({ name: 'Night Desk', role: 'reviewer', desks: ['world'] });
     const auth = { Authorization: `Bearer ${made.body.token as string}` };
     expect((await t.http.get('/api/claims').set(auth)).status).toBe(200);
     const revoked = await t.http.delete(`/api/keys/${made.body.id as string}`).set(t.auth('admin'));
@@ -73,8 +74,8 @@ describe('API keys over HTTP', () => {
   });
 
   it('When a key is named like another key id, then revoking by id touches only the key with that id', async () => {
-    const target = await create({ name: 'target', role: 'reader' });
-    const lookalike = await create({ name: target.body.id as string, role: 'reader' });
+    const target = await create({ name: 'target', role: 'reader', desks: ['world'] });
+    const lookalike = await create({ name: target.body.id as string, role: 'reader', desks: ['world'] });
     expect((await t.http.delete(`/api/keys/${target.body.id as string}`).set(t.auth('admin'))).status).toBe(200);
     expect((await t.http.get('/api/claims').set({ Authorization: `Bearer ${lookalike.body.token as string}` })).status).toBe(200);
   });
@@ -104,6 +105,10 @@ describe('API keys over HTTP', () => {
     [{ name: 'x'.repeat(101), role: 'editor' }, 'name'],
     [{ name: 42, role: 'editor' }, 'name'],
     [{ role: 'editor' }, 'name'],
+    [{ name: 'no-desk', role: 'editor' }, 'desks'],
+    [{ name: 'empty-desks', role: 'reviewer', desks: [] }, 'desks'],
+    [{ name: 'bad-desk', role: 'reader', desks: ['World Desk'] }, 'desks'],
+    [{ name: 'not-a-list', role: 'reader', desks: 'world' }, 'desks'],
     [{ name: 'x', role: 'editor', token: 'ct_chosen_by_the_caller_000000000000000000000' }, 'token'],
     [{ name: 'x', role: 'editor', id: UNKNOWN_ID }, 'id'],
     [{ name: 'x', role: 'editor', keyHash: 'ab' }, 'keyHash'],

@@ -62,7 +62,7 @@ describe('Database outage and overload', () => {
     });
     app = await createApp(config, dataSource);
     http = request(app.getHttpServer());
-    editor = { Authorization: `Bearer ${(await app.get(ApiKeys).create('outage-editor', 'editor')).token}` };
+    editor = { Authorization: `Bearer ${(await app.get(ApiKeys).create('outage-editor', 'editor', ['world'])).token}` };
     const story = await http.post('/api/stories').set(editor).send({ slug: 'kim-visit-outage', headline: 'Kim plans to visit Russia', body: 'Kim is expected.' });
     expect(story.status).toBe(201);
     storyId = story.body.id as string;

@@ -77,4 +77,26 @@ describe('Rate limits', () => {
       await fresh.close();
     }
   });
+
+  it('When TRUST_PROXY names the proxy, then failed logins count per forwarded client address; without it a forged X-Forwarded-For changes nothing', async () => {
+    const behindProxy = await startTestApp({ RATE_LIMIT_FAILED_AUTH: '2', TRUST_PROXY: 'loopback' });
+    try {
+      const fail = (client: string) => behindProxy.http.get('/api/claims').set('Authorization', WRONG_KEY).set('X-Forwarded-For', client);
+      expect((await fail('198.51.100.7')).status).toBe(401);
+      expect((await fail('198.51.100.7')).status).toBe(401);
+      expect((await fail('198.51.100.7')).status).toBe(429);
+      expect((await fail('203.0.113.9')).status).toBe(401);
+    } finally {
+      await behindProxy.close();
+    }
+    const direct = await startTestApp({ RATE_LIMIT_FAILED_AUTH: '2' });
+    try {
+      const fail = (client: string) => direct.http.get('/api/claims').set('Authorization', WRONG_KEY).set('X-Forwarded-For', client);
+      expect((await fail('198.51.100.7')).status).toBe(401);
+      expect((await fail('198.51.100.8')).status).toBe(401);
+      expect((await fail('198.51.100.9')).status).toBe(429);
+    } finally {
+      await direct.close();
+    }
+  });
 });

@@ -71,7 +71,7 @@ describe('Scale-out: API processes and projection workers on one PostgreSQL', ()
     dataSource = await openDatabase(url, 5, undefined, { role: 'owner' });
     db = new Database(dataSource);
     store = new EventStore(db);
-    editor = (await new ApiKeys(db).create('scale-editor', 'editor')).token;
+    editor = (await new ApiKeys(db).create('scale-editor', 'editor', ['world'])).token;
     await db.query(`
       CREATE TABLE checkpoint_log (seq bigserial PRIMARY KEY, name text, epoch bigint, global_position bigint, transaction_id xid8);
       CREATE FUNCTION log_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN

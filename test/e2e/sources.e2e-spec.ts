@@ -36,6 +36,8 @@ describe('Sources over HTTP', () => {
         rationale: SOURCES.usOfficials.rationale,
         grades: [{ reliability: 'C', rationale: SOURCES.usOfficials.rationale, at: expect.stringMatching(ISO), by: 'test-editor' }],
         confidential: false,
+        desk: 'world',
+        shredded: null,
         version: 1,
         createdAt: expect.stringMatching(ISO),
         updatedAt: res.body.createdAt,

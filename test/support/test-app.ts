@@ -9,6 +9,7 @@ import type { Role } from '../../src/common/decider';
 import { loadConfig } from '../../src/config/app.config';
 import { Database } from '../../src/database/database';
 import { openDatabase } from '../../src/database/data-source';
+import { captureLogs, type LogCapture } from './log-capture';
 import { createTestDatabase } from './test-database';
 
 export interface TestApp {
@@ -18,15 +19,24 @@ export interface TestApp {
   /** The database as the table owner (the CLI's role), for maintenance such as rebuilds and replays. */
   ownerDb(): Promise<Database>;
   dataSource: DataSource;
-  /** Bearer tokens, one per role, named after the role (`editor` is recorded as actor "test-editor"). */
+  /** Bearer tokens, one per role, named after the role (`editor` is recorded as actor "test-editor"); home desk "world", working on every desk. */
   keys: Record<Role, string>;
   auth(role: Role): { Authorization: string };
   eventCount(): Promise<number>;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /**
+   * Collect every line the app logs from here on (requests and services, at `logLevel`, default trace)
+   * into this array instead of the silence other suites run in; startup lines are not included.
+   */
+  readonly logs?: string[];
+  readonly logLevel?: 'trace' | 'debug' | 'info';
+}
+
 /** The real Nest app on a fresh database of the run's PostgreSQL, with one key per role. */
-export const startTestApp = async (overrides: Record<string, string> = {}): Promise<TestApp> => {
+export const startTestApp = async (overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> => {
   const database = await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: database.url,
@@ -40,9 +50,10 @@ export const startTestApp = async (overrides: Record<string, string> = {}): Prom
   });
   const dataSource = await openDatabase(database.url, config.DB_POOL_SIZE);
   const app = await createApp(config, dataSource);
+  const capture: LogCapture | null = options.logs ? captureLogs(options.logs, options.logLevel ?? 'trace') : null;
   const apiKeys = app.get(ApiKeys);
   const keys = {} as Record<Role, string>;
-  for (const role of ['reader', 'editor', 'reviewer', 'admin'] as Role[]) keys[role] = (await apiKeys.create(`test-${role}`, role)).token;
+  for (const role of ['reader', 'editor', 'reviewer', 'admin'] as Role[]) keys[role] = (await apiKeys.create(`test-${role}`, role, ['world', '*'])).token;
   const db = app.get(Database);
   const owners: DataSource[] = [];
   const ownerDb = async () => {
@@ -61,6 +72,7 @@ export const startTestApp = async (overrides: Record<string, string> = {}): Prom
     eventCount: async () => Number((await db.query<{ count: string }>('SELECT count(*) FROM events'))[0].count),
     close: async () => {
       await app.close();
+      capture?.restore();
       await Promise.all(owners.map((owner) => owner.destroy()));
       await dataSource.destroy();
       await database.drop();

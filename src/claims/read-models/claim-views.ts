@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { fold } from '../../common/decider';
+import type { DeskScope } from '../../common/access';
 import { decodeCursor, type Page, pageOf } from '../../common/paging';
 import type { ReadAt } from '../../common/read-at';
 import { Database } from '../../database/database';
-import { toDomainEvent } from '../../event-store/command-runner';
 import { EventStore } from '../../event-store/event-store';
 import type { ReadStreamOptions } from '../../event-store/event-store.types';
-import { claimDecider, type ClaimEvent, type ClaimState } from '../claim.decider';
+import { foldAt, withSourceOf } from '../../event-store/snapshots';
+import { claimDecider, type ClaimState } from '../claim.decider';
 import type { ListClaimsQuery } from '../dto/claim.dto';
 import { toClaimView, type ClaimView } from './claim.view';
+
+/** The decider as snapshots key it: with its module's text (docs/decisions/050-snapshots.md). */
+const claimSnapshots = withSourceOf(claimDecider, require.resolve('../claim.decider'));
 
 type ClaimRow = { state: ClaimState; version: number; created_position: string };
 
@@ -34,11 +37,10 @@ export class ClaimViews {
   }
 
   async findAt(id: string, at: ReadAt & Pick<ReadStreamOptions, 'before'>): Promise<ClaimView | null> {
-    const events = await this.store.readStream(`claim-${id}`, at);
+    const { state, version } = await foldAt(this.db, this.store, `claim-${id}`, claimSnapshots, at);
     // A version the stream has not reached yet is not found, rather than answered with the latest one.
-    if (at.toVersion !== undefined && events.length < at.toVersion) return null;
-    const state = fold(claimDecider, events.map(toDomainEvent) as ClaimEvent[]);
-    return state.status === 'absent' ? null : toClaimView(state, events[events.length - 1].streamVersion);
+    if (at.toVersion !== undefined && version < at.toVersion) return null;
+    return state.status === 'absent' ? null : toClaimView(state, version);
   }
 
   /** The view at exactly this version: the current row when nothing has changed since, else a fold. */
@@ -47,19 +49,21 @@ export class ClaimViews {
     return current?.version === version ? current : this.findAt(id, { toVersion: version });
   }
 
-  async list(query: ListClaimsQuery): Promise<Page<ClaimView>> {
-    if (query.asOf !== undefined) return this.listAsOf(query, new Date(query.asOf));
+  /** Only claims on stories the desk scope may see (src/common/access.ts). */
+  async list(query: ListClaimsQuery, scope: DeskScope): Promise<Page<ClaimView>> {
+    if (query.asOf !== undefined) return this.listAsOf(query, new Date(query.asOf), scope);
     const limit = query.limit ?? 20;
     const rows = await this.db.query<ClaimRow>(
       `SELECT state, version, created_position FROM claim_view
        WHERE ($1::uuid IS NULL OR story_id = $1) AND ($2::text IS NULL OR verdict = $2)
+         AND ($8::text[] IS NULL OR story_id IN (SELECT id FROM story_view WHERE story_visible(desk, published_at, $8)))
          AND ($3::text IS NULL OR topics @> ARRAY[$3]) AND ($4::text IS NULL OR kind = $4)
          AND ($5::text IS NULL OR id IN (
                SELECT claim_id FROM claim_search
                WHERE document @@ (websearch_to_tsquery('english', $5) || websearch_to_tsquery('simple', $5))))
          AND ($6::bigint IS NULL OR created_position > $6)
        ORDER BY created_position LIMIT $7`,
-      [query.storyId ?? null, query.verdict ?? null, query.topic ?? null, query.kind ?? null, query.q ?? null, decodeCursor(query.cursor), limit + 1],
+      [query.storyId ?? null, query.verdict ?? null, query.topic ?? null, query.kind ?? null, query.q ?? null, decodeCursor(query.cursor), limit + 1, scope],
     );
     return pageOf(rows, limit, viewOf);
   }
@@ -80,7 +84,7 @@ export class ClaimViews {
    * The list as it stood at an instant: every claim that existed then, filtered on its state then.
    * Claims are folded in pages of candidates (a story's claims, or all) until a page of matches is full.
    */
-  private async listAsOf(query: ListClaimsQuery, asOf: Date): Promise<Page<ClaimView>> {
+  private async listAsOf(query: ListClaimsQuery, asOf: Date, scope: DeskScope): Promise<Page<ClaimView>> {
     const limit = query.limit ?? 20;
     const before = await this.store.cutAt(asOf);
     const words = (query.q ?? '').toLowerCase().split(/\s+/).filter((w) => w !== '');
@@ -94,8 +98,9 @@ export class ClaimViews {
       const candidates = await this.db.query<{ id: string; created_position: string }>(
         `SELECT id, created_position FROM claim_view
          WHERE ($1::uuid IS NULL OR story_id = $1) AND ($2::bigint IS NULL OR created_position > $2)
+           AND ($4::text[] IS NULL OR story_id IN (SELECT id FROM story_view WHERE story_visible(desk, published_at, $4)))
          ORDER BY created_position LIMIT $3`,
-        [query.storyId ?? null, after, AS_OF_BATCH],
+        [query.storyId ?? null, after, AS_OF_BATCH, scope],
       );
       const views = await Promise.all(candidates.map((c) => this.findAt(c.id, { before })));
       candidates.forEach((candidate, i) => {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { DESK_NAME } from '../../common/access';
 import { PageQuery } from '../../common/paging';
 import { RELIABILITIES, SOURCE_KINDS, type Reliability, type SourceKind } from '../source.decider';
 
@@ -22,6 +23,15 @@ export class RegisterSourceDto extends GradeDto {
   @MinLength(1)
   @MaxLength(1000)
   confidentialIdentity?: string;
+  @ApiPropertyOptional({ example: 'world', description: 'The desk that owns it; default the key’s home desk' })
+  @IsOptional()
+  @IsString()
+  @Matches(DESK_NAME, { message: 'desk is a short lowercase name' })
+  desk?: string;
+}
+
+export class ShredDto {
+  @ApiProperty({ example: 'The source asked us to destroy the record after the threat assessment.' }) @IsString() @MinLength(1) @MaxLength(2000) reason!: string;
 }
 
 export class ListSourcesQuery extends PageQuery {

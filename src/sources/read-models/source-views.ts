@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { fold } from '../../common/decider';
 import { decodeCursor, type Page, pageOf } from '../../common/paging';
 import type { SourceFacts } from '../../common/queries';
 import type { ReadAt } from '../../common/read-at';
 import { Database } from '../../database/database';
-import { toDomainEvent } from '../../event-store/command-runner';
 import { EventStore } from '../../event-store/event-store';
+import { foldAt, withSourceOf } from '../../event-store/snapshots';
 import type { ListSourcesQuery } from '../dto/source.dto';
-import { sourceDecider, type Source, type SourceEvent, type SourceState } from '../source.decider';
+import { sourceDecider, type Source, type SourceState } from '../source.decider';
 
-/** What reads return: never the sealed identity, only whether the desk recorded one. */
+/** The decider as snapshots key it: with its module's text (docs/decisions/050-snapshots.md). */
+const sourceSnapshots = withSourceOf(sourceDecider, require.resolve('../source.decider'));
+
+/** What reads return: never the sealed identity, only whether the desk recorded one and whether it was shredded. */
 export type SourceView = Omit<Source, 'sealedIdentity'> & { version: number; confidential: boolean };
 type SourceRow = { state: SourceState; version: number; created_position: string };
 
@@ -26,7 +28,9 @@ const viewOf = (row: { state: SourceState; version: number }): SourceView => {
     reliability: s.reliability,
     rationale: s.rationale,
     grades: s.grades,
-    confidential: s.sealedIdentity !== null,
+    desk: s.desk,
+    confidential: s.sealedIdentity !== null || s.shredded !== null,
+    shredded: s.shredded,
     version: row.version,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
@@ -35,8 +39,8 @@ const viewOf = (row: { state: SourceState; version: number }): SourceView => {
 
 export const sourceColumns = (state: SourceState): Record<string, unknown> => {
   if (state.status === 'absent') throw new Error('a source view row needs a registered source');
-  const { kind, descriptor, reliability, anonymous } = state.source;
-  return { kind, descriptor, reliability, anonymous };
+  const { kind, descriptor, reliability, anonymous, desk } = state.source;
+  return { kind, descriptor, reliability, anonymous, desk };
 };
 
 @Injectable()
@@ -52,11 +56,10 @@ export class SourceViews {
   }
 
   async findAt(id: string, at: ReadAt): Promise<SourceView | null> {
-    const events = await this.store.readStream(`source-${id}`, at);
+    const { state, version } = await foldAt(this.db, this.store, `source-${id}`, sourceSnapshots, at);
     // A version the stream has not reached yet is not found, rather than answered with the latest one.
-    if (at.toVersion !== undefined && events.length < at.toVersion) return null;
-    const state = fold(sourceDecider, events.map(toDomainEvent) as SourceEvent[]);
-    return state.status === 'absent' ? null : viewOf({ state, version: events[events.length - 1].streamVersion });
+    if (at.toVersion !== undefined && version < at.toVersion) return null;
+    return state.status === 'absent' ? null : viewOf({ state, version });
   }
 
   async findAtVersion(id: string, version: number): Promise<SourceView | null> {

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { fold } from '../../common/decider';
+import type { DeskScope } from '../../common/access';
 import { decodeCursor, type Page, pageOf } from '../../common/paging';
 import type { ReadAt } from '../../common/read-at';
 import { Database } from '../../database/database';
-import { toDomainEvent } from '../../event-store/command-runner';
 import { EventStore } from '../../event-store/event-store';
+import { foldAt, withSourceOf } from '../../event-store/snapshots';
 import type { ListStoriesQuery } from '../dto/story.dto';
-import { storyDecider, type StoryEvent, type StoryState } from '../story.decider';
+import { storyDecider, type StoryState } from '../story.decider';
+
+/** The decider as snapshots key it: with its module's text (docs/decisions/050-snapshots.md). */
+const storySnapshots = withSourceOf(storyDecider, require.resolve('../story.decider'));
 
 type StoryRow = { state: StoryState; version: number; created_position: string };
 export type FoundStory = { state: Exclude<StoryState, { status: 'absent' }>; version: number };
@@ -29,11 +32,10 @@ export class StoryViews {
   }
 
   async findAt(id: string, at: ReadAt): Promise<FoundStory | null> {
-    const events = await this.store.readStream(`story-${id}`, at);
+    const { state, version } = await foldAt(this.db, this.store, `story-${id}`, storySnapshots, at);
     // A version the stream has not reached yet is not found, rather than answered with the latest one.
-    if (at.toVersion !== undefined && events.length < at.toVersion) return null;
-    const state = fold(storyDecider, events.map(toDomainEvent) as StoryEvent[]);
-    return state.status === 'absent' ? null : { state, version: events[events.length - 1].streamVersion };
+    if (at.toVersion !== undefined && version < at.toVersion) return null;
+    return state.status === 'absent' ? null : { state, version };
   }
 
   async findAtVersion(id: string, version: number): Promise<FoundStory | null> {
@@ -45,15 +47,15 @@ export class StoryViews {
     return (await this.db.query('SELECT 1 FROM story_view WHERE slug = $1', [slug])).length > 0;
   }
 
-  /** Newest first. */
-  async list(query: ListStoriesQuery): Promise<Page<FoundStory>> {
+  /** Newest first, only what the desk scope may see (src/common/access.ts). */
+  async list(query: ListStoriesQuery, scope: DeskScope): Promise<Page<FoundStory>> {
     const limit = query.limit ?? 20;
     const rows = await this.db.query<StoryRow>(
       `SELECT state, version, created_position FROM story_view
        WHERE ($1::text IS NULL OR desk = $1) AND ($2::text IS NULL OR headline ILIKE '%' || $2 || '%')
-         AND ($3::bigint IS NULL OR created_position < $3)
+         AND ($3::bigint IS NULL OR created_position < $3) AND story_visible(desk, published_at, $5)
        ORDER BY created_position DESC LIMIT $4`,
-      [query.desk ?? null, query.q?.replace(/[\\%_]/g, (c) => `\\${c}`) ?? null, decodeCursor(query.cursor), limit + 1],
+      [query.desk ?? null, query.q?.replace(/[\\%_]/g, (c) => `\\${c}`) ?? null, decodeCursor(query.cursor), limit + 1, scope],
     );
     return pageOf(rows, limit, found);
   }

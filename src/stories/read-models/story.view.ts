@@ -31,5 +31,6 @@ export const toStoryView = (state: Exclude<StoryState, { status: 'absent' }>, ve
 
 export const storyColumns = (state: StoryState): Record<string, unknown> => {
   if (state.status === 'absent') throw new Error('a story view row needs an opened story');
-  return { slug: state.story.slug, desk: state.story.desk, headline: state.story.headline, archived: state.status === 'archived' };
+  const { slug, desk, headline, publishedAt } = state.story;
+  return { slug, desk, headline, archived: state.status === 'archived', published_at: publishedAt };
 };
