@@ -41,49 +41,48 @@ export class LogVerifier {
 
   async verify(progress: VerifyProgress = () => undefined): Promise<VerifyReport> {
     const started = performance.now();
-    const client = await this.db.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const { rows } = await client.query<{ count: string }>('SELECT count(*) AS count FROM events');
-      const total = 2 * Number(rows[0].count);
-      const tree = checkSignedTree(await loadCheckpointRecords(client), this.keys.trusted);
-      const chains = await this.checkChains(client, (done) => progress(done, total));
-      const order = new LogOrderChecker(tree);
-      await this.walkGlobalOrder(client, (position, transactionId, hash) => order.add(position, transactionId, hash), (done) =>
-        progress(chains.eventsChecked + done, total),
-      );
-      await client.query('COMMIT');
-      const problems = sortProblems([...tree.problems, ...chains.finish(), ...order.finish()]);
-      const seconds = (performance.now() - started) / 1000;
-      const first = problems.find((p) => p.position !== null) ?? problems[0];
-      const notes: string[] = [];
-      const last = tree.checkpoints[tree.checkpoints.length - 1];
-      if (!last) notes.push('No checkpoint is signed yet: a cut tail or a reordered log cannot be told from an honest one.');
-      const uncovered = chains.eventsChecked - order.covered;
-      if (last && uncovered > 0) {
-        notes.push(`${uncovered} event(s) after checkpoint #${last.record.seq} rest on their hash chains and stream rows only, until the next checkpoint.`);
+    return this.db.withClient(async (client) => {
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const { rows } = await client.query<{ count: string }>('SELECT count(*) AS count FROM events');
+        const total = 2 * Number(rows[0].count);
+        const tree = checkSignedTree(await loadCheckpointRecords(client), this.keys.trusted);
+        const chains = await this.checkChains(client, (done) => progress(done, total));
+        const order = new LogOrderChecker(tree);
+        await this.walkGlobalOrder(client, (position, transactionId, hash) => order.add(position, transactionId, hash), (done) =>
+          progress(chains.eventsChecked + done, total),
+        );
+        await client.query('COMMIT');
+        const problems = sortProblems([...tree.problems, ...chains.finish(), ...order.finish()]);
+        const seconds = (performance.now() - started) / 1000;
+        const first = problems.find((p) => p.position !== null) ?? problems[0];
+        const notes: string[] = [];
+        const last = tree.checkpoints[tree.checkpoints.length - 1];
+        if (!last) notes.push('No checkpoint is signed yet: a cut tail or a reordered log cannot be told from an honest one.');
+        const uncovered = chains.eventsChecked - order.covered;
+        if (last && uncovered > 0) {
+          notes.push(`${uncovered} event(s) after checkpoint #${last.record.seq} rest on their hash chains and stream rows only, until the next checkpoint.`);
+        }
+        if (this.keys.trusted.length === 0 && tree.checkpoints.length > 0) notes.push('No trusted public key is configured, so no checkpoint signature could be trusted.');
+        return {
+          ok: problems.length === 0,
+          eventsChecked: chains.eventsChecked,
+          streamsChecked: chains.streamsChecked,
+          checkpointsChecked: tree.checkpoints.length,
+          eventsUnderCheckpoints: order.covered,
+          firstBadPosition: first?.position ?? null,
+          reason: first?.reason ?? null,
+          problemCount: problems.length,
+          problems,
+          notes,
+          seconds,
+          eventsPerSecond: Math.round(chains.eventsChecked / Math.max(seconds, 1e-6)),
+        };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      if (this.keys.trusted.length === 0 && tree.checkpoints.length > 0) notes.push('No trusted public key is configured, so no checkpoint signature could be trusted.');
-      return {
-        ok: problems.length === 0,
-        eventsChecked: chains.eventsChecked,
-        streamsChecked: chains.streamsChecked,
-        checkpointsChecked: tree.checkpoints.length,
-        eventsUnderCheckpoints: order.covered,
-        firstBadPosition: first?.position ?? null,
-        reason: first?.reason ?? null,
-        problemCount: problems.length,
-        problems,
-        notes,
-        seconds,
-        eventsPerSecond: Math.round(chains.eventsChecked / Math.max(seconds, 1e-6)),
-      };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**

@@ -41,19 +41,37 @@ export class Database {
     return result.rows;
   }
 
-  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * A pooled client for several statements, released (and discarded if it broke) when `work` ends.
+   * While it is checked out, pg's pool no longer listens for its errors: a connection lost between two
+   * statements (an outage, a terminated backend) would be an unhandled 'error' event and end the process.
+   * It is recorded here instead; the next statement fails, and the broken client is not reused.
+   */
+  async withClient<T>(work: (client: PoolClient, broken: () => void) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
+      return await work(client, () => (broken ??= new Error('discarded after a failed rollback')));
     } finally {
-      client.release(broken);
+      client.removeListener('error', onError);
+      client.release(lost ?? broken);
     }
+  }
+
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.withClient(async (client, broken) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(broken);
+        throw error;
+      }
+    });
   }
 }
