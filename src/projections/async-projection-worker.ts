@@ -6,6 +6,7 @@ import type { InlineProjection } from '../event-store/event-store.types';
 import type { CommitNotifier } from '../event-store/notifier';
 import { lockCheckpoint, saveCheckpoint } from './checkpoints';
 import { applyAll } from './projection';
+import { ReplayReader, type ReplayPage } from './replay-reader';
 
 export interface WorkerOptions {
   readonly databaseUrl: string;
@@ -50,19 +51,21 @@ export class AsyncProjectionWorker {
   private readonly pollMs: number;
   private readonly catchUpBatch: number;
   private readonly liveBatch: number;
+  private readonly reader: ReplayReader;
 
   constructor(
     private readonly name: string,
     private readonly projection: InlineProjection,
     private readonly db: Database,
-    private readonly store: EventStore,
+    store: EventStore,
     private readonly notifier: CommitNotifier,
     private readonly options: WorkerOptions,
   ) {
     this.leaseRetryMs = options.leaseRetryMs ?? 2000;
     this.pollMs = options.pollMs ?? 1000;
-    this.catchUpBatch = options.catchUpBatch ?? 2000;
+    this.catchUpBatch = options.catchUpBatch ?? 10_000;
     this.liveBatch = options.liveBatch ?? 200;
+    this.reader = new ReplayReader(db, store, projection);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -117,33 +120,47 @@ export class AsyncProjectionWorker {
   private async work(lease: Lease, signal: AbortSignal): Promise<void> {
     let checkpoint = lease.checkpoint;
     let limit = this.catchUpBatch;
-    while (!signal.aborted && !lease.lost) {
-      const events = await this.store.readAll(checkpoint, limit);
-      if (events.length === 0) {
-        limit = this.liveBatch;
-        await this.notifier.wait(this.pollMs);
-        continue;
-      }
-      const last = events[events.length - 1];
-      const next: Checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-      const outcome = await this.db.transaction(async (tx): Promise<'fenced' | 'applied' | Checkpoint> => {
-        const row = await lockCheckpoint(tx, this.name);
-        if (!row || row.epoch !== lease.epoch) return 'fenced';
-        if (row.transactionId !== checkpoint.transactionId || row.globalPosition !== checkpoint.globalPosition) {
-          return { transactionId: row.transactionId, globalPosition: row.globalPosition };
+    // While catching up, the next page is read while this one is applied. It starts where this one
+    // ends, so it is used only if this one commits and nothing moved the checkpoint meanwhile.
+    let ahead: { from: Checkpoint; limit: number; page: Promise<ReplayPage> } | null = null;
+    let reading: Promise<unknown> = Promise.resolve();
+    try {
+      while (!signal.aborted && !lease.lost) {
+        const page: ReplayPage = ahead?.from === checkpoint && ahead.limit === limit ? await ahead.page : await this.reader.read(checkpoint, limit);
+        ahead = null;
+        if (!page.end) {
+          limit = this.liveBatch;
+          await this.notifier.wait(this.pollMs);
+          continue;
         }
-        await applyAll(this.projection, events, tx);
-        await this.options.afterApply?.();
-        await saveCheckpoint(tx, this.name, next, events.length);
-        return 'applied';
-      });
-      if (outcome === 'fenced') {
-        this.options.log?.('projection lease lost to a newer worker', { projection: this.name, epoch: lease.epoch });
-        return;
+        const next = page.end;
+        const nextLimit = page.count === limit ? this.catchUpBatch : this.liveBatch;
+        if (page.count === limit) {
+          ahead = { from: next, limit: nextLimit, page: this.reader.read(next, nextLimit) };
+          reading = ahead.page.catch(() => undefined);
+        }
+        const outcome = await this.db.transaction(async (tx): Promise<'fenced' | 'applied' | Checkpoint> => {
+          const row = await lockCheckpoint(tx, this.name);
+          if (!row || row.epoch !== lease.epoch) return 'fenced';
+          if (row.transactionId !== checkpoint.transactionId || row.globalPosition !== checkpoint.globalPosition) {
+            return { transactionId: row.transactionId, globalPosition: row.globalPosition };
+          }
+          await applyAll(this.projection, page.events, tx);
+          await this.options.afterApply?.();
+          await saveCheckpoint(tx, this.name, next, page.count);
+          return 'applied';
+        });
+        if (outcome === 'fenced') {
+          this.options.log?.('projection lease lost to a newer worker', { projection: this.name, epoch: lease.epoch });
+          return;
+        }
+        // A rebuild swapped in tables that are further along; continue from where they are.
+        checkpoint = outcome === 'applied' ? next : outcome;
+        limit = nextLimit;
       }
-      // A rebuild swapped in tables that are further along; continue from where they are.
-      checkpoint = outcome === 'applied' ? next : outcome;
-      limit = events.length === limit ? this.catchUpBatch : this.liveBatch;
+    } finally {
+      // Never leave a read behind on the pool.
+      await reading;
     }
   }
 }

@@ -13,6 +13,23 @@ export interface ProjectionDefinition {
   create(table: (name: string) => string): InlineProjection;
 }
 
+/** Event fields beyond its place, stream, type and data; a replay reads only those its projection names. */
+export type EventDetail = 'eventId' | 'metadata' | 'recordedAt' | 'hashes';
+
+export const ALL_DETAILS: readonly EventDetail[] = ['eventId', 'metadata', 'recordedAt', 'hashes'];
+
+/** A projection that names the event details it reads, so that replays (rebuild, catch-up) read no others. */
+export interface ReplayableProjection extends InlineProjection {
+  readonly replayDetails: readonly EventDetail[];
+}
+
+/** The event details a replay must read for this projection: all of them unless it names its own. */
+export const replayDetailsOf = (projection: InlineProjection): ReadonlySet<EventDetail> =>
+  new Set('replayDetails' in projection ? (projection as ReplayableProjection).replayDetails : ALL_DETAILS);
+
+/** Whether global position `a` comes after `b`: both are bigint text, so no BigInt is needed to compare them. */
+export const isLaterPosition = (a: string, b: string): boolean => (a.length === b.length ? a > b : a.length > b.length);
+
 export const handles = (projection: InlineProjection, type: string): boolean =>
   projection.handles === '*' || projection.handles.includes(type);
 

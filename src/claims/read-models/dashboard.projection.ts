@@ -1,6 +1,6 @@
 import type { Tx } from '../../database/database';
-import type { InlineProjection, StoredEvent } from '../../event-store/event-store.types';
-import type { ProjectionDefinition } from '../../projections/projection';
+import type { StoredEvent } from '../../event-store/event-store.types';
+import { isLaterPosition, type ProjectionDefinition, type ReplayableProjection } from '../../projections/projection';
 import type { ClaimEvent } from '../claim.decider';
 
 const RECENT_CHANGES = 200;
@@ -16,57 +16,46 @@ interface Row {
 /**
  * Folds a batch of events onto the rows they touch in memory, then writes each row once: two
  * statements per batch however many events it holds. A row skips events at or below the position it
- * last applied, so applying a batch twice changes nothing.
+ * last applied, so applying a batch twice changes nothing. `evolve` returns the row to write (a new
+ * one, or the one it was given, changed in place) or undefined to leave it as it was.
  */
 const foldRows = async (
   tx: Tx,
   table: string,
-  columns: readonly { name: string; type: string }[],
+  columns: readonly string[],
   events: readonly StoredEvent[],
   evolve: (row: Row | undefined, event: ClaimEvent, id: string) => Row | undefined,
 ): Promise<void> => {
   const relevant = events.filter((event) => event.streamId.startsWith('claim-'));
   if (relevant.length === 0) return;
   const ids = [...new Set(relevant.map(claimIdOf))];
-  const { rows } = await tx.query<Row>(`SELECT ${columns.map((c) => c.name).join(', ')} FROM ${table} WHERE claim_id = ANY($1::uuid[])`, [ids]);
+  const { rows } = await tx.query<Row>(`SELECT ${columns.join(', ')} FROM ${table} WHERE claim_id = ANY($1::uuid[])`, [ids]);
   const current = new Map<string, Row>(rows.map((row) => [row.claim_id, row]));
-  const changed = new Set<string>();
+  const changed = new Set<Row>();
   for (const event of relevant) {
     const id = claimIdOf(event);
     const row = current.get(id);
-    if (row && BigInt(row.last_position) >= BigInt(event.globalPosition)) continue;
+    if (row && !isLaterPosition(event.globalPosition, row.last_position)) continue;
     const next = evolve(row, { type: event.type, data: event.data } as ClaimEvent, id);
     if (!next) continue;
-    current.set(id, { ...next, last_position: event.globalPosition });
-    changed.add(id);
+    next.last_position = event.globalPosition;
+    if (next !== row) {
+      if (row) changed.delete(row);
+      current.set(id, next);
+    }
+    changed.add(next);
   }
   if (changed.size === 0) return;
-  const written = [...changed].map((id) => current.get(id) as Row);
-  const names = columns.map((c) => c.name);
-  // Arrays travel as jsonb: unnest would flatten a two-dimensional text[] into single elements.
-  const isArray = (c: { type: string }) => c.type === 'text[]';
+  // One JSON document of rows, typed by the table's own row type: cheaper to send than a parameter per column.
   await tx.query(
-    `INSERT INTO ${table} (${names.join(', ')})
-     SELECT ${columns.map((c, i) => (isArray(c) ? `ARRAY(SELECT jsonb_array_elements_text(u.c${i}))` : `u.c${i}`)).join(', ')}
-     FROM unnest(${columns.map((c, i) => `$${i + 1}::${isArray(c) ? 'jsonb' : c.type}[]`).join(', ')}) AS u(${columns.map((_, i) => `c${i}`).join(', ')})
-     ON CONFLICT (claim_id) DO UPDATE SET ${names.filter((n) => n !== 'claim_id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
-    columns.map((c) => written.map((row) => (isArray(c) ? JSON.stringify(row[c.name]) : row[c.name]))),
+    `INSERT INTO ${table} (${columns.join(', ')})
+     SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1)
+     ON CONFLICT (claim_id) DO UPDATE SET ${columns.filter((n) => n !== 'claim_id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
+    [JSON.stringify([...changed])],
   );
 };
 
-const DASHBOARD_COLUMNS = [
-  { name: 'claim_id', type: 'uuid' },
-  { name: 'story_id', type: 'uuid' },
-  { name: 'statement', type: 'text' },
-  { name: 'kind', type: 'text' },
-  { name: 'verdict', type: 'text' },
-  { name: 'topics', type: 'text[]' },
-  { name: 'due_at', type: 'timestamptz' },
-  { name: 'resolved', type: 'boolean' },
-  { name: 'withdrawn', type: 'boolean' },
-  { name: 'updated_at', type: 'timestamptz' },
-  { name: 'last_position', type: 'bigint' },
-] as const;
+const DASHBOARD_COLUMNS = ['claim_id', 'story_id', 'statement', 'kind', 'verdict', 'topics', 'due_at', 'resolved', 'withdrawn', 'updated_at', 'last_position'];
 
 const evolveDashboardRow = (row: Row | undefined, e: ClaimEvent, id: string): Row | undefined => {
   if (e.type === 'ClaimRecorded') {
@@ -88,16 +77,16 @@ const evolveDashboardRow = (row: Row | undefined, e: ClaimEvent, id: string): Ro
   if (!row) return undefined;
   switch (e.type) {
     case 'VerdictChanged':
-      return { ...row, verdict: e.data.to, updated_at: e.data.at };
+      return Object.assign(row, { verdict: e.data.to, updated_at: e.data.at });
     case 'ForecastResolved':
-      return { ...row, resolved: true, updated_at: e.data.at };
+      return Object.assign(row, { resolved: true, updated_at: e.data.at });
     case 'ClaimReworded':
-      return { ...row, statement: e.data.to, updated_at: e.data.at };
+      return Object.assign(row, { statement: e.data.to, updated_at: e.data.at });
     case 'ClaimWithdrawn':
     case 'ClaimReinstated':
-      return { ...row, withdrawn: e.type === 'ClaimWithdrawn', updated_at: e.data.at };
+      return Object.assign(row, { withdrawn: e.type === 'ClaimWithdrawn', updated_at: e.data.at });
     default:
-      return { ...row };
+      return row;
   }
 };
 
@@ -106,48 +95,40 @@ export const dashboardProjection: ProjectionDefinition = {
   name: 'dashboard',
   mode: 'async',
   tables: ['dashboard_claims', 'dashboard_changes'],
-  create: (table): InlineProjection => {
+  create: (table): ReplayableProjection => {
     const applyBatch = async (events: readonly StoredEvent[], tx: Tx) => {
       await foldRows(tx, table('dashboard_claims'), DASHBOARD_COLUMNS, events, evolveDashboardRow);
       const recent = events.slice(-RECENT_CHANGES);
       const changes = table('dashboard_changes');
       // Two statements: a DELETE in the same statement as the INSERT would not see the rows just added.
+      // Who and when come from the log itself, for these few events only: a replay then needs neither
+      // the metadata nor the recorded time of the millions of events before them.
       await tx.query(
         `INSERT INTO ${changes} (global_position, stream_id, type, at, actor)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) ON CONFLICT DO NOTHING`,
-        [
-          recent.map((e) => e.globalPosition),
-          recent.map((e) => e.streamId),
-          recent.map((e) => e.type),
-          recent.map((e) => e.recordedAt),
-          recent.map((e) => (typeof e.metadata.actor === 'string' ? e.metadata.actor : null)),
-        ],
+         SELECT global_position, stream_id, type, date_trunc('milliseconds', recorded_at),
+                CASE WHEN jsonb_typeof(metadata -> 'actor') = 'string' THEN metadata ->> 'actor' END
+         FROM events WHERE global_position = ANY($1::bigint[])
+         ON CONFLICT DO NOTHING`,
+        [recent.map((e) => e.globalPosition)],
       );
       await tx.query(
         `DELETE FROM ${changes} WHERE global_position <
            (SELECT min(global_position) FROM (SELECT global_position FROM ${changes} ORDER BY global_position DESC LIMIT ${RECENT_CHANGES}) latest)`,
       );
     };
-    return { name: 'dashboard', handles: '*', apply: (event, tx) => applyBatch([event], tx), applyBatch };
+    return { name: 'dashboard', handles: '*', replayDetails: [], apply: (event, tx) => applyBatch([event], tx), applyBatch };
   },
 };
 
-const SEARCH_COLUMNS = [
-  { name: 'claim_id', type: 'uuid' },
-  { name: 'story_id', type: 'uuid' },
-  { name: 'statement', type: 'text' },
-  { name: 'actors', type: 'text' },
-  { name: 'withdrawn', type: 'boolean' },
-  { name: 'last_position', type: 'bigint' },
-] as const;
+const SEARCH_COLUMNS = ['claim_id', 'story_id', 'statement', 'actors', 'withdrawn', 'last_position'];
 
 const evolveSearchRow = (row: Row | undefined, e: ClaimEvent, id: string): Row | undefined => {
   if (e.type === 'ClaimRecorded') {
     return row ? undefined : { claim_id: id, story_id: e.data.storyId, statement: e.data.statement, actors: e.data.actors.join(' '), withdrawn: false, last_position: '0' };
   }
   if (!row) return undefined;
-  if (e.type === 'ClaimReworded') return { ...row, statement: e.data.to };
-  if (e.type === 'ClaimWithdrawn' || e.type === 'ClaimReinstated') return { ...row, withdrawn: e.type === 'ClaimWithdrawn' };
+  if (e.type === 'ClaimReworded') return Object.assign(row, { statement: e.data.to });
+  if (e.type === 'ClaimWithdrawn' || e.type === 'ClaimReinstated') return Object.assign(row, { withdrawn: e.type === 'ClaimWithdrawn' });
   return undefined;
 };
 
@@ -156,11 +137,12 @@ export const claimSearchProjection: ProjectionDefinition = {
   name: 'claim_search',
   mode: 'async',
   tables: ['claim_search'],
-  create: (table): InlineProjection => {
+  create: (table): ReplayableProjection => {
     const applyBatch = (events: readonly StoredEvent[], tx: Tx) => foldRows(tx, table('claim_search'), SEARCH_COLUMNS, events, evolveSearchRow);
     return {
       name: 'claim_search',
       handles: ['ClaimRecorded', 'ClaimReworded', 'ClaimWithdrawn', 'ClaimReinstated'],
+      replayDetails: [],
       apply: (event, tx) => applyBatch([event], tx),
       applyBatch,
     };
