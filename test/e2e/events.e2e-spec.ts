@@ -50,6 +50,7 @@ describe('The event log over HTTP', () => {
       .set(ifMatch(1))
       .send({ reliability: 'B', rationale: 'Their account of the armored train held up.' });
     expect(regraded.status).toBe(201);
+    await t.horizonPassed();
   });
   afterAll(() => t.close());
 
@@ -123,6 +124,7 @@ describe('The event log over HTTP', () => {
     const end = pages[pages.length - 1].nextCheckpoint;
 
     expect((await s.verdict(claimId, 'disputed', 'editor')).status).toBe(201);
+    await t.horizonPassed();
 
     const next = await t.http.get('/api/events').query({ after: end }).set(t.auth('reader'));
     expect(next.status).toBe(200);

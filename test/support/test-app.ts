@@ -23,6 +23,12 @@ export interface TestApp {
   keys: Record<Role, string>;
   auth(role: Role): { Authorization: string };
   eventCount(): Promise<number>;
+  /**
+   * Waits (30 s at most) until every committed event is below the snapshot horizon, i.e. readable in
+   * the commit-safe global order. The horizon is the whole server's: a transaction left open by a test
+   * suite running beside this one, in its own database, holds it back for a moment.
+   */
+  horizonPassed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,6 +76,16 @@ export const startTestApp = async (overrides: Record<string, string> = {}, optio
     keys,
     auth: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
     eventCount: async () => Number((await db.query<{ count: string }>('SELECT count(*) FROM events'))[0].count),
+    horizonPassed: async () => {
+      for (const deadline = Date.now() + 30_000; ; ) {
+        const [{ passed }] = await db.query<{ passed: boolean }>(
+          'SELECT coalesce(max(transaction_id) < pg_snapshot_xmin(pg_current_snapshot()), true) AS passed FROM events',
+        );
+        if (passed) return;
+        if (Date.now() > deadline) throw new Error('a transaction has held the snapshot horizon back for 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     close: async () => {
       await app.close();
       capture?.restore();
