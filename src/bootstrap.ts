@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { HttpException, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -70,6 +71,22 @@ const refuseInvalidUtf8 = (_req: unknown, _res: unknown, body: Buffer): void => 
   if (!isUtf8(body)) throw Object.assign(new Error('The body is not valid UTF-8.'), { status: 400, type: 'encoding.invalid' });
 };
 
+/**
+ * helmet's headers, worked out once: with its default options they are the same on every response,
+ * and one middleware setting them costs less per request than helmet's chain of thirteen.
+ */
+export const securityHeaders = (): ((req: Request, res: Response, next: NextFunction) => void) => {
+  const headers: [string, string][] = [];
+  const recorder = { setHeader: (name: string, value: unknown) => headers.push([name, String(value)]), removeHeader: () => undefined };
+  let passed = false;
+  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => (passed = true));
+  if (!passed) throw new Error('helmet did not pass its headers on synchronously');
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+};
+
 /** HTTP concerns the app needs however it is started: body limits, errors, validation, docs. */
 export const configureApp = (app: INestApplication): void => {
   const logger = app.get(Logger);
@@ -81,7 +98,7 @@ export const configureApp = (app: INestApplication): void => {
   http.set('query parser', 'simple');
   const { TRUST_PROXY } = app.get<AppConfig>(APP_CONFIG);
   if (TRUST_PROXY !== undefined) http.set('trust proxy', /^\d+$/.test(TRUST_PROXY) ? Number(TRUST_PROXY) : TRUST_PROXY.split(',').map((entry) => entry.trim()));
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

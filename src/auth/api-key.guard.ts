@@ -47,7 +47,8 @@ export class ApiKeyGuard implements CanActivate {
  * Every role and desk check of the API, in one place (docs/decisions/060-desks.md), after the key is
  * known and the write limit counted, in this order:
  * 1. what the route touches exists and the caller may see it (404, the same body as a missing id:
- *    what a caller may not see does not exist for them);
+ *    what a caller may not see does not exist for them); a rule marked `checkedByRead` is left to the
+ *    route's read, which applies the same SQL rule in its one statement;
  * 2. the role (403): a route without a declared role is readable by any key when it is a GET and
  *    closed to everyone otherwise, so a forgotten decorator fails safe;
  * 3. changes only on the caller's desks (403 AUTH.DESK; they could already see it, so nothing leaks).
@@ -90,7 +91,7 @@ export class AccessGuard implements CanActivate {
   private async seeable(principal: Principal, rules: readonly DeskRule[], request: GuardedRequest) {
     const touched: { rule: Extract<DeskRule, { access: string }>; place: ResourcePlace }[] = [];
     for (const rule of rules) {
-      if (rule.kind === 'desk') continue;
+      if (rule.kind === 'desk' || (rule.access === 'see' && rule.checkedByRead)) continue;
       const id: unknown = 'param' in rule.on ? request.params[rule.on.param] : (request.body as Record<string, unknown> | undefined)?.[rule.on.body];
       if (typeof id !== 'string' || !UUID.test(id)) continue;
       const place = await this.places.find(rule.kind, id.toLowerCase());

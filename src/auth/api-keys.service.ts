@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../common/decider';
 import type { Principal } from '../common/request-context';
-import type { Database } from '../database/database';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Database, statement } from '../database/database';
+import { KEY_CHANNEL, REVOCATION_SETTLE_MS, type VerifiedKeys } from './verified-keys';
 
 export interface ApiKeyInfo {
   id: string;
@@ -15,9 +17,18 @@ export interface ApiKeyInfo {
 
 const hashOf = (token: string): Buffer => createHash('sha256').update(token).digest();
 
+const AUTHENTICATE = statement(
+  `SELECT id, name, role, desks, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+   FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+);
+
 /** Keys are 256 random bits; only their SHA-256 is stored, so a database dump reveals none. */
 export class ApiKeys {
-  constructor(private readonly db: Database) {}
+  /** `verified`: the API's cache of verified keys; the CLI and other tools revoke and create without one. */
+  constructor(
+    private readonly db: Database,
+    private readonly verified?: VerifiedKeys,
+  ) {}
 
   async create(name: string, role: Role, desks: readonly string[]): Promise<{ id: string; token: string }> {
     const id = randomUUID();
@@ -27,16 +38,25 @@ export class ApiKeys {
   }
 
   async revoke(idOrName: string): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      `UPDATE api_keys SET revoked_at = now()
-       WHERE revoked_at IS NULL AND (id::text = $1 OR name = $1) RETURNING id`,
-      [idOrName],
-    );
-    return rows.length;
+    return this.revokeWhere('(id::text = $1 OR name = $1)', idOrName);
   }
 
   async revokeById(id: string): Promise<number> {
-    const rows = await this.db.query<{ id: string }>('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]);
+    return this.revokeWhere('id = $1', id);
+  }
+
+  /**
+   * The revocation and its notification commit together; it returns once every API process has either
+   * applied it or stopped trusting its cache (src/auth/verified-keys.ts), so the key is refused
+   * everywhere from the next request on.
+   */
+  private async revokeWhere(condition: string, value: string): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL AND ${condition} RETURNING id)
+       SELECT id, pg_notify('${KEY_CHANNEL}', 'revoked:' || id) FROM revoked`,
+      [value],
+    );
+    if (rows.length > 0) await sleep(REVOCATION_SETTLE_MS);
     return rows.length;
   }
 
@@ -67,17 +87,21 @@ export class ApiKeys {
   }
 
   /**
-   * One query per request: the key, and whether its last-used time is more than a minute old; only
-   * then a second statement records the use (so last-used is exact to the minute, not per request).
+   * A key this process verified in the last 30 s answers from the cache while the cache is trusted;
+   * else one query: the key, and whether its last-used time is more than a minute old; only then a
+   * second statement records the use (so last-used lags real use by at most a minute and a half).
    */
   async authenticate(token: string): Promise<Principal | null> {
-    const [found] = await this.db.query<{ id: string; name: string; role: Role; desks: string[]; stale: boolean }>(
-      `SELECT id, name, role, desks, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
-       FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [hashOf(token)],
-    );
+    const hash = hashOf(token);
+    const cacheKey = hash.toString('base64');
+    const cached = this.verified?.get(cacheKey);
+    if (cached) return cached;
+    const generation = this.verified?.generation ?? 0;
+    const [found] = await this.db.query<{ id: string; name: string; role: Role; desks: string[]; stale: boolean }>(AUTHENTICATE, [hash]);
     if (!found) return null;
     if (found.stale) await this.db.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [found.id]);
-    return { keyId: found.id, actor: found.name, role: found.role, desks: found.desks };
+    const principal: Principal = { keyId: found.id, actor: found.name, role: found.role, desks: found.desks };
+    this.verified?.put(cacheKey, principal, generation);
+    return principal;
   }
 }

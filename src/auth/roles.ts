@@ -27,7 +27,18 @@ export const CurrentPrincipal = createParamDecorator(
  * `{ desk: 'desk' }` checks a body's desk field for a new story or source.
  */
 export type DeskRule =
-  | { readonly kind: ScopedKind; readonly on: { readonly param: string } | { readonly body: string }; readonly access: 'see' | 'change' | 'confide'; readonly notFound?: (id: string) => DomainError }
+  | {
+      readonly kind: ScopedKind;
+      readonly on: { readonly param: string } | { readonly body: string };
+      readonly access: 'see' | 'change' | 'confide';
+      readonly notFound?: (id: string) => DomainError;
+      /**
+       * `see` only: the route's own read applies the same rule in its statement (`story_visible`,
+       * src/common/access.ts) and answers what it may not see with the body of a missing id, so the
+       * guard does not look the resource up (one round trip less on the hottest reads).
+       */
+      readonly checkedByRead?: true;
+    }
   | { readonly kind: 'desk'; readonly on: { readonly body: string } };
 
 export const DeskScoped = (...rules: DeskRule[]) => SetMetadata(DESK_RULES, rules);

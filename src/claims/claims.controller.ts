@@ -11,15 +11,14 @@ import type { Page } from '../common/paging';
 import { SourceFactsQuery, StreamHistoryQuery } from '../common/queries';
 import { ReadAtQuery, readAtOf } from '../common/read-at';
 import type { Principal } from '../common/request-context';
-import type { HandledCommand } from '../event-store/command-runner';
 import { parseCheckpoint } from '../event-store/checkpoint';
 import { ProjectionStatus } from '../projections/projection-status';
-import { ChangeClaimCommand, claimStream, type ClaimChange, RecordClaimCommand } from './commands/claim.commands';
+import { ChangeClaimCommand, claimStream, type ClaimChange, type HandledClaimCommand, RecordClaimCommand } from './commands/claim.commands';
 import { CitationDto, ListClaimsQuery, ReasonDto, RecordClaimDto, RelationDto, ResolutionDto, RewordingDto, VerdictDto } from './dto/claim.dto';
 import { relatedClaimNotFound } from './claim.errors';
 import { citedSources, describeHistory, relatedClaims, type ClaimHistoryEntry } from './read-models/claim-history';
 import { toClaimReview, type ClaimReview } from './read-models/claim-review';
-import type { ClaimView } from './read-models/claim.view';
+import { toClaimView, type ClaimView } from './read-models/claim.view';
 import { ClaimViews } from './read-models/claim-views';
 
 const notFound = (id: string) => new DomainError('CLAIM.NOT_FOUND', 'not_found', `No claim ${id}.`);
@@ -59,10 +58,16 @@ export class ClaimsController {
   }
 
   @Get(':id')
-  @SEE
-  async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: Response): Promise<ClaimView> {
+  @DeskScoped({ kind: 'claim', on: { param: 'id' }, access: 'see', checkedByRead: true })
+  async get(
+    @Param('id', uuid) id: string,
+    @Query() query: ReadAtQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ClaimView> {
     const at = readAtOf(query);
-    const view = at ? await this.views.findAt(id, at) : await this.views.find(id);
+    const current = await this.views.findVisible(id, deskScopeOf(principal));
+    const view = at && current ? await this.views.findAt(id, at) : current;
     if (!view) throw notFound(id);
     setVersionHeaders(res, view.version);
     return view;
@@ -161,10 +166,14 @@ export class ClaimsController {
     return this.respond(res, await this.commands.execute(new ChangeClaimCommand(id, change, ifMatch, contextOf(principal))));
   }
 
-  /** The response is the claim at the version the command produced, so a replayed request answers the same. */
-  private async respond(res: Response, handled: HandledCommand): Promise<ClaimView> {
+  /**
+   * The response is the claim at the version the command produced: the state it folded, or read at
+   * that version when the request was a replay, so a replayed request answers the same.
+   */
+  private async respond(res: Response, handled: HandledClaimCommand): Promise<ClaimView> {
     const id = handled.streamId.slice('claim-'.length);
-    const view = await this.views.findAtVersion(id, handled.version);
+    const decided = handled.state && handled.state.status !== 'absent' ? toClaimView(handled.state, handled.version) : null;
+    const view = decided ?? (await this.views.findAtVersion(id, handled.version));
     if (!view) throw notFound(id);
     setVersionHeaders(res, view.version, handled.checkpoint);
     return view;

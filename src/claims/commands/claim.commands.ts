@@ -4,11 +4,39 @@ import type { CommandContext } from '../../common/decider';
 import { DomainError } from '../../common/domain-error';
 import { SourceFactsQuery, StoryFactsQuery } from '../../common/queries';
 import { CommandRunner, type HandledCommand } from '../../event-store/command-runner';
-import { claimDecider, type ClaimCommand, type NewCitation } from '../claim.decider';
+import { claimDecider, type ClaimCommand, type ClaimState, type NewCitation } from '../claim.decider';
 import type { CitationDto, RecordClaimDto } from '../dto/claim.dto';
 import { ClaimViews } from '../read-models/claim-views';
 
 export const claimStream = (claimId: string): string => `claim-${claimId}`;
+
+/** A handled command and, when this request decided it, the claim as its events left it (null on a replay). */
+export interface HandledClaimCommand extends HandledCommand {
+  readonly state: ClaimState | null;
+}
+
+/**
+ * The claim decider, unchanged, plus a record of the state its decision leads to: folded from the
+ * state the runner loaded and the events decided on it, as the inline claim view folds them, so the
+ * response needs no read of the view it just wrote. Trusted only when the append landed exactly
+ * `decided` versions after `loaded`.
+ */
+const decidingOnce = () => {
+  let decided: { readonly state: ClaimState; readonly events: number } | null = null;
+  const decider: typeof claimDecider = {
+    ...claimDecider,
+    decide: (command, state) => {
+      const events = claimDecider.decide(command, state);
+      decided = { state: events.reduce((folded, event) => claimDecider.evolve(folded, event), state), events: events.length };
+      return events;
+    },
+  };
+  const after = (handled: HandledCommand, loaded: number): HandledClaimCommand => ({
+    ...handled,
+    state: decided && !handled.replayed && handled.version === loaded + decided.events ? decided.state : null,
+  });
+  return { decider, after };
+};
 
 const toCitationInput = (dto: CitationDto): Omit<NewCitation, 'source'> => ({
   citationId: randomUUID(),
@@ -24,7 +52,7 @@ const toCitationInput = (dto: CitationDto): Omit<NewCitation, 'source'> => ({
   relayOf: dto.relayOf ?? null,
 });
 
-export class RecordClaimCommand extends Command<HandledCommand> {
+export class RecordClaimCommand extends Command<HandledClaimCommand> {
   constructor(
     readonly input: RecordClaimDto,
     readonly context: CommandContext,
@@ -40,16 +68,17 @@ export class RecordClaimHandler implements ICommandHandler<RecordClaimCommand> {
     private readonly queries: QueryBus,
   ) {}
 
-  async execute({ input, context }: RecordClaimCommand): Promise<HandledCommand> {
+  async execute({ input, context }: RecordClaimCommand): Promise<HandledClaimCommand> {
     const replay = this.runner.replayed();
-    if (replay) return replay;
+    if (replay) return { ...replay, state: null };
     const story = await this.queries.execute(new StoryFactsQuery(input.storyId));
     if (!story.exists) throw new DomainError('STORY.NOT_FOUND', 'not_found', `No story ${input.storyId}.`);
     if (story.archived) throw new DomainError('STORY.ARCHIVED', 'conflict', 'This story is archived; claims can no longer be added to it.');
     const citations = (input.citations ?? []).map(toCitationInput);
     const sources = await this.queries.execute(new SourceFactsQuery(citations.map((c) => c.sourceId)));
     const claimId = randomUUID();
-    return this.runner.handle(claimDecider, claimStream(claimId), {
+    const { decider, after } = decidingOnce();
+    const handled = await this.runner.handle(decider, claimStream(claimId), {
       type: 'RecordClaim',
       data: {
         claimId,
@@ -64,6 +93,7 @@ export class RecordClaimHandler implements ICommandHandler<RecordClaimCommand> {
       },
       context,
     });
+    return after(handled, 0);
   }
 }
 
@@ -78,7 +108,7 @@ export type ClaimChange =
   | { type: 'WithdrawClaim'; data: { reason: string } }
   | { type: 'ReinstateClaim'; data: { reason: string } };
 
-export class ChangeClaimCommand extends Command<HandledCommand> {
+export class ChangeClaimCommand extends Command<HandledClaimCommand> {
   constructor(
     readonly claimId: string,
     readonly change: ClaimChange,
@@ -97,8 +127,9 @@ export class ChangeClaimHandler implements ICommandHandler<ChangeClaimCommand> {
     private readonly views: ClaimViews,
   ) {}
 
-  async execute({ claimId, change, ifMatch, context }: ChangeClaimCommand): Promise<HandledCommand> {
-    return this.runner.handle(claimDecider, claimStream(claimId), await this.withFacts(claimId, change, context), ifMatch);
+  async execute({ claimId, change, ifMatch, context }: ChangeClaimCommand): Promise<HandledClaimCommand> {
+    const { decider, after } = decidingOnce();
+    return after(await this.runner.handle(decider, claimStream(claimId), await this.withFacts(claimId, change, context), ifMatch), ifMatch);
   }
 
   private async withFacts(claimId: string, change: ClaimChange, context: CommandContext): Promise<ClaimCommand> {

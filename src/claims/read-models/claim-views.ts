@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { DeskScope } from '../../common/access';
 import { decodeCursor, type Page, pageOf } from '../../common/paging';
 import type { ReadAt } from '../../common/read-at';
-import { Database } from '../../database/database';
+import { Database, statement } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
 import type { ReadStreamOptions } from '../../event-store/event-store.types';
 import { foldAt, withSourceOf } from '../../event-store/snapshots';
@@ -20,6 +20,11 @@ const viewOf = (row: ClaimRow): ClaimView => {
   return toClaimView(row.state, row.version);
 };
 
+const FIND_VISIBLE = statement(
+  `SELECT c.state, c.version, c.created_position FROM claim_view c JOIN story_view s ON s.id = c.story_id
+   WHERE c.id = $1 AND story_visible(s.desk, s.published_at, $2::text[])`,
+);
+
 /** Claims folded at once when listing as of an instant. */
 const AS_OF_BATCH = 100;
 
@@ -33,6 +38,15 @@ export class ClaimViews {
 
   async find(id: string): Promise<ClaimView | null> {
     const [row] = await this.db.query<ClaimRow>('SELECT state, version, created_position FROM claim_view WHERE id = $1', [id]);
+    return row ? viewOf(row) : null;
+  }
+
+  /**
+   * The claim when the desk scope may see it (the rule of src/common/access.ts, as `story_visible`),
+   * else null as for a missing id: the access check and the read in one statement.
+   */
+  async findVisible(id: string, scope: DeskScope): Promise<ClaimView | null> {
+    const [row] = await this.db.query<ClaimRow>(FIND_VISIBLE, [id, scope]);
     return row ? viewOf(row) : null;
   }
 
