@@ -3,7 +3,7 @@ import type { Role } from '../common/decider';
 import type { Principal } from '../common/request-context';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Database, statement } from '../database/database';
-import { KEY_CHANNEL, REVOCATION_SETTLE_MS, type VerifiedKeys } from './verified-keys';
+import { REVOCATION_SETTLE_MS, type VerifiedKeys } from './verified-keys';
 
 export interface ApiKeyInfo {
   id: string;
@@ -51,11 +51,8 @@ export class ApiKeys {
    * everywhere from the next request on.
    */
   private async revokeWhere(condition: string, value: string): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
-      `WITH revoked AS (UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL AND ${condition} RETURNING id)
-       SELECT id, pg_notify('${KEY_CHANNEL}', 'revoked:' || id) FROM revoked`,
-      [value],
-    );
+    // The table's trigger announces the change on KEY_CHANNEL in this same transaction (migration 1764320700000).
+    const rows = await this.db.query<{ id: string }>(`UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL AND ${condition} RETURNING id`, [value]);
     if (rows.length > 0) await sleep(REVOCATION_SETTLE_MS);
     return rows.length;
   }

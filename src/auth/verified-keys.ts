@@ -26,7 +26,7 @@ interface Entry {
 /**
  * Key hash → identity for the keys this process has verified, consulted only while it is provably
  * up to date (docs/decisions/070-key-cache.md):
- * - every revocation NOTIFYs this channel in the revoking transaction; any revocation clears the cache;
+ * - every change to a key NOTIFYs this channel in the changing transaction (triggers on api_keys); any change clears the cache;
  * - the listener pings itself on the same channel; a ping back proves every revocation committed before
  *   the ping was sent has been applied; the cache answers only while the last ping back was sent less
  *   than REVOCATION_SETTLE_MS ago, and `ApiKeys.revoke` waits that long after its commit;

@@ -1,4 +1,5 @@
 import { ApiKeys } from '../../src/auth/api-keys.service';
+import { REVOCATION_SETTLE_MS } from '../../src/auth/verified-keys';
 import type { Database } from '../../src/database/database';
 import { assertBuilt, startChild, type Child } from '../support/processes';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -29,18 +30,26 @@ describe('Key revocation across API processes', () => {
   const listenerOf = async (pid: number) =>
     (await owner.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [`claimtrail-keys:${pid}`]))[0]?.pid;
 
+  /** Revokes (or restores) a key in SQL with the table's change trigger off: no notification at all. */
+  const silently = (id: string, revoked: boolean) =>
+    owner.transaction(async (tx) => {
+      await tx.query('ALTER TABLE api_keys DISABLE TRIGGER api_keys_changed');
+      await tx.query(`UPDATE api_keys SET revoked_at = ${revoked ? 'now()' : 'NULL'} WHERE id = $1`, [id]);
+      await tx.query('ALTER TABLE api_keys ENABLE TRIGGER api_keys_changed');
+    });
+
   /**
-   * Waits until the other process answers a key from its cache: a key revoked behind its back (plain
-   * SQL, no notification, which no part of the app does) still works there. Without this the
-   * revocation tests below would pass against a process that never caches.
+   * Waits until the other process answers a key from its cache: a key revoked behind its back (SQL
+   * with the change trigger off, so no notification) still works there. Without this the revocation
+   * tests below would pass against a process that never caches.
    */
   const waitUntilCaching = async () => {
     const probe = await newKey(`probe-${Date.now()}`);
     for (let attempt = 0; attempt < 100; attempt++) {
       expect(await readWith(probe.token)).toBe(200);
-      await t.db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [probe.id]);
+      await silently(probe.id, true);
       const cached = (await readWith(probe.token)) === 200;
-      await t.db.query('UPDATE api_keys SET revoked_at = NULL WHERE id = $1', [probe.id]);
+      await silently(probe.id, false);
       if (cached) return;
       await pause(100);
     }
@@ -86,6 +95,24 @@ describe('Key revocation across API processes', () => {
     expect(await new ApiKeys(t.db).revoke('revoked-by-cli')).toBe(1);
     expect(await readWith(key.token)).toBe(401);
     expect((await t.http.get('/api/claims?limit=1').set({ Authorization: `Bearer ${key.token}` })).status).toBe(401);
+  });
+
+  it('When a cached key is revoked, deleted or given another role by hand in SQL, then the other process refuses the old grant once the change has settled', async () => {
+    await waitUntilCaching();
+    const listKeysWith = (token: string) => fetch(`${base}/api/keys`, { headers: { Authorization: `Bearer ${token}` } }).then((res) => res.status);
+    const changes: [string, (id: string) => Promise<unknown>, number][] = [
+      ['revoked', (id) => t.db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id]), 401],
+      ['deleted', (id) => owner.query('DELETE FROM api_keys WHERE id = $1', [id]), 401],
+      ['demoted', (id) => owner.query(`UPDATE api_keys SET role = 'reader', desks = '{world}' WHERE id = $1`, [id]), 403],
+    ];
+    for (const [name, change, status] of changes) {
+      const res = await t.http.post('/api/keys').set(t.auth('admin')).send({ name: `changed-by-hand-${name}`, role: 'admin' });
+      expect(res.status).toBe(201);
+      expect(await listKeysWith(res.body.token)).toBe(200);
+      await change(res.body.id);
+      await pause(REVOCATION_SETTLE_MS);
+      expect([name, await listKeysWith(res.body.token)]).toEqual([name, status]);
+    }
   });
 
   it('When the other process has just lost its listener connection, then a revocation still reaches it, and it caches again once it listens', async () => {
