@@ -44,7 +44,9 @@ let shared: Promise<Servers> | null = null;
 const serversOnce = (context: Context): Promise<Servers> => {
   shared ??= (async () => {
     const db = await context.server.database('http', 2);
-    const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', 'lib', 'http-servers.js')], {
+    // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node options for the servers' process only.
+    const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'lib', 'http-servers.js')], {
       env: { ...process.env, BENCH_DATABASE_URL: db.url },
       stdio: ['pipe', 'pipe', 'inherit'],
     });

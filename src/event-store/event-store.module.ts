@@ -30,7 +30,7 @@ export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {
         {
           provide: CommitNotifier,
           inject: [Database],
-          useFactory: (db: Database) => new CommitNotifier(url, (channel) => db.query('SELECT pg_notify($1, $2)', [channel, ''])),
+          useFactory: (db: Database) => new CommitNotifier(url, (channel, payload) => db.query('SELECT pg_notify($1, $2)', [channel, payload])),
         },
       ],
       exports: [APP_CONFIG, DATABASE_URL, Database, EventStore, CommandRunner, CommitNotifier],

@@ -1,24 +1,31 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
 const CHANNEL = 'claimtrail_events';
 const RECONNECT_MS = 1000;
+/** At most one NOTIFY per this many milliseconds from one process; the last commit in a gap is always announced. */
+const NOTIFY_GAP_MS = 5;
 
 /**
  * Wakes subscribers when events are committed, in this process or any other on the same database.
- * Appenders call `committed()` after commit; it sends at most one NOTIFY per tick, outside the append
- * transaction, so commits never queue on PostgreSQL's notification lock. A missed notification only
- * delays a subscriber until its next poll.
+ * Appenders call `committed()` after commit; it wakes this process' subscribers at once and other
+ * processes with at most one NOTIFY per 5 ms (sent after the gap, so no commit goes unannounced), outside
+ * the append transaction, so commits never queue on PostgreSQL's notification lock. The NOTIFY carries
+ * this process' nonce and its own listener ignores it: local subscribers were already woken. A missed
+ * notification only delays a subscriber until its next poll.
  */
 export class CommitNotifier {
   private readonly waiters = new Set<() => void>();
   private listener: Client | null = null;
   private pendingNotify = false;
+  private lastNotifyAt = 0;
+  private readonly nonce = randomUUID();
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly url: string,
-    private readonly notify: (channel: string) => Promise<unknown>,
+    private readonly notify: (channel: string, payload: string) => Promise<unknown>,
   ) {}
 
   async start(): Promise<void> {
@@ -28,7 +35,9 @@ export class CommitNotifier {
   private async listen(): Promise<void> {
     if (this.closed) return;
     const client = new Client({ connectionString: this.url, application_name: 'claimtrail-listener' });
-    client.on('notification', () => this.wakeAll());
+    client.on('notification', (message) => {
+      if (message.payload !== this.nonce) this.wakeAll();
+    });
     client.on('error', () => {
       if (this.listener === client) this.listener = null;
       void client.end().catch(() => undefined);
@@ -50,15 +59,19 @@ export class CommitNotifier {
     this.reconnectTimer.unref();
   }
 
-  /** Called after a commit: wake local subscribers now, and other processes with one NOTIFY per tick. */
+  /** Called after a commit: wake local subscribers now, and other processes with one NOTIFY per gap. */
   committed(): void {
     this.wakeAll();
     if (this.pendingNotify || this.closed) return;
     this.pendingNotify = true;
-    setImmediate(() => {
+    const send = () => {
       this.pendingNotify = false;
-      this.notify(CHANNEL).catch(() => undefined);
-    });
+      this.lastNotifyAt = Date.now();
+      this.notify(CHANNEL, this.nonce).catch(() => undefined);
+    };
+    const wait = this.lastNotifyAt + NOTIFY_GAP_MS - Date.now();
+    if (wait <= 0) setImmediate(send);
+    else setTimeout(send, wait);
   }
 
   /** Resolves on the next commit notification or after `ms`, whichever comes first. */
