@@ -27,7 +27,8 @@ export const toDomainEvent = (event: StoredEvent): DomainEvent => ({ type: event
  * Load, decide, append: the whole of a command handler's work. The decision is made on the version
  * loaded and appended at exactly that version, so a concurrent change surfaces as a conflict.
  * An Idempotency-Key replay returns the first result without deciding again. `inTransaction` writes
- * what must commit or roll back with the events (e.g. destroying a key).
+ * what must commit or roll back with the events (e.g. destroying a key). `complete` adds to the command
+ * the facts that only the loaded state names (e.g. the sources a claim cites), read after the fold.
  */
 export class CommandRunner {
   constructor(private readonly store: EventStore) {}
@@ -37,7 +38,7 @@ export class CommandRunner {
     streamId: string,
     command: C,
     ifMatch?: number,
-    options: { readonly inTransaction?: (tx: Tx) => Promise<void> } = {},
+    options: { readonly inTransaction?: (tx: Tx) => Promise<void>; readonly complete?: (command: C, state: State) => Promise<C> } = {},
   ): Promise<HandledCommand> {
     const scope = requestContext.current();
     const replay = this.replayed();
@@ -51,7 +52,7 @@ export class CommandRunner {
       if (loaded === 0) decider.decide(command, state);
       throw versionConflict(streamId, ifMatch, loaded);
     }
-    const decided = decider.decide(command, state);
+    const decided = decider.decide(options.complete ? await options.complete(command, state) : command, state);
     const metadata = {
       actor: command.context.actor,
       role: command.context.role,

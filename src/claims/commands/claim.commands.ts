@@ -129,7 +129,17 @@ export class ChangeClaimHandler implements ICommandHandler<ChangeClaimCommand> {
 
   async execute({ claimId, change, ifMatch, context }: ChangeClaimCommand): Promise<HandledClaimCommand> {
     const { decider, after } = decidingOnce();
-    return after(await this.runner.handle(decider, claimStream(claimId), await this.withFacts(claimId, change, context), ifMatch), ifMatch);
+    // A verdict is judged on the sources the claim cites: read once the runner has folded the claim.
+    const complete = change.type === 'ChangeVerdict' ? { complete: (command: ClaimCommand, state: ClaimState) => this.withCitedSources(command, state) } : {};
+    return after(await this.runner.handle(decider, claimStream(claimId), await this.withFacts(claimId, change, context), ifMatch, complete), ifMatch);
+  }
+
+  private async withCitedSources(command: ClaimCommand, state: ClaimState): Promise<ClaimCommand> {
+    if (command.type !== 'ChangeVerdict' || state.status === 'absent') return command;
+    // The origins of relays count too: a chain is judged by the source it goes back to.
+    const cited = state.claim.citations.flatMap((c) => (c.relayOf ? [c.sourceId, c.relayOf] : [c.sourceId]));
+    const sources = await this.queries.execute(new SourceFactsQuery(cited));
+    return { ...command, data: { ...command.data, sources } };
   }
 
   private async withFacts(claimId: string, change: ClaimChange, context: CommandContext): Promise<ClaimCommand> {
@@ -139,13 +149,9 @@ export class ChangeClaimHandler implements ICommandHandler<ChangeClaimCommand> {
         const sources = await this.queries.execute(new SourceFactsQuery([citation.sourceId]));
         return { type: 'CiteSource', data: { ...citation, source: sources[citation.sourceId] ?? null }, context };
       }
-      case 'ChangeVerdict': {
-        const current = await this.views.find(claimId);
-        // The origins of relays count too: a chain is judged by the source it goes back to.
-        const cited = current?.citations.flatMap((c) => (c.relayOf ? [c.sourceId, c.relayOf] : [c.sourceId])) ?? [];
-        const sources = await this.queries.execute(new SourceFactsQuery(cited));
-        return { type: 'ChangeVerdict', data: { ...change.data, sources }, context };
-      }
+      case 'ChangeVerdict':
+        // The sources are added by withCitedSources once the claim is loaded.
+        return { type: 'ChangeVerdict', data: { ...change.data, sources: {} }, context };
       case 'RelateClaim': {
         const exists = change.data.claimId !== claimId ? (await this.views.find(change.data.claimId)) !== null : true;
         return { type: 'RelateClaim', data: { ...change.data, target: { exists } }, context };
