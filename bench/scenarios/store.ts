@@ -180,7 +180,7 @@ const commandScenario: Scenario = {
 const readFoldScenario: Scenario = {
   name: 'read-fold-50',
   group: 'read',
-  what: 'read a 50-event claim stream and fold it with the claim decider (200 streams, 1 reader)',
+  what: 'read a 50-event claim stream as a command loads it (EventStore.loadStream) and fold it with the claim decider (200 streams, 1 reader)',
   subject: 'claimtrail',
   baseline: 'raw SELECT',
   goal: { text: '≥ 0.8 × raw SELECT', met: (ratio) => ratio >= 0.8 },
@@ -205,7 +205,8 @@ const readFoldScenario: Scenario = {
       return { variant, value: t.eventsPerSec, unit: 'events/s', ...t };
     };
     const ours = run('claimtrail', async (stream) => {
-      const events = await setup.store.readStream(stream);
+      // loadStream: the read a command folds (CommandRunner); readStream also decodes metadata, hashes and positions.
+      const events = await setup.store.loadStream(stream);
       const state = fold(claimDecider, events.map(toDomainEvent) as ClaimEvent[]);
       if (state.status === 'absent') throw new Error('folded nothing');
       return events.length;

@@ -21,7 +21,7 @@ const reasonOf = (data: object): string | undefined => {
   return typeof reason === 'string' ? reason : undefined;
 };
 
-export const toDomainEvent = (event: StoredEvent): DomainEvent => ({ type: event.type, data: event.data });
+export const toDomainEvent = (event: Pick<StoredEvent, 'type' | 'data'>): DomainEvent => ({ type: event.type, data: event.data });
 
 /**
  * Load, decide, append: the whole of a command handler's work. The decision is made on the version
@@ -44,7 +44,7 @@ export class CommandRunner {
     const replay = this.replayed();
     if (replay) return replay;
 
-    const history = await this.store.readStream(streamId);
+    const history = await this.store.loadStream(streamId);
     const loaded = history.length;
     const state = fold(decider, history.map(toDomainEvent) as E[]);
     if (ifMatch !== undefined && ifMatch !== loaded) {

@@ -164,6 +164,16 @@ describe('EventStore on PostgreSQL', () => {
     const [event] = await upcasting.readStream(stream);
     expect(event.data).toEqual({ text: 'food aid', v: 3 });
     expect(event.schemaVersion).toBe(3);
+    expect(await upcasting.loadStream(stream)).toEqual([{ streamVersion: 1, type: 'LegacyNoted', data: { text: 'food aid', v: 3 } }]);
+  });
+
+  it('When a stream is loaded to fold, then it holds the version, type and data readStream returns, in order', async () => {
+    const stream = `claim-${randomUUID()}`;
+    await t.store.append(stream, 'no_stream', [claimRecorded(1), claimRecorded(2)]);
+    await t.store.append(stream, 2, [claimRecorded(3)]);
+    const full = await t.store.readStream(stream);
+    expect(await t.store.loadStream(stream)).toEqual(full.map(({ streamVersion, type, data }) => ({ streamVersion, type, data })));
+    expect(await t.store.loadStream(`claim-${randomUUID()}`)).toEqual([]);
   });
 
   it('When anyone tries to update, delete or truncate events, then PostgreSQL refuses', async () => {

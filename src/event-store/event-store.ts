@@ -10,6 +10,7 @@ import type {
   AppendResult,
   ExpectedVersion,
   InlineProjection,
+  LoadedEvent,
   NewEvent,
   PendingEvent,
   ReadStreamOptions,
@@ -76,6 +77,8 @@ const READ_STREAM_UNTIL = statement(
   `SELECT ${EVENT_COLUMNS} FROM events
    WHERE stream_id = $1 AND stream_version <= $2 AND (transaction_id, global_position) < ($3::xid8, $4::bigint) ORDER BY stream_version`,
 );
+/** A stream as a decider folds it: the columns loadStream returns, nothing to decode that a fold never reads. */
+const LOAD_STREAM = statement('SELECT stream_version, type, schema_version, data FROM events WHERE stream_id = $1 ORDER BY stream_version');
 const END_OF_LOG: Checkpoint = { transactionId: '18446744073709551615', globalPosition: '0' };
 
 const isUniqueViolation = (error: unknown, constraint: string): boolean =>
@@ -268,6 +271,15 @@ export class EventStore {
   }
 
   /**
+   * The whole stream as a command folds it before deciding: versions, types and (upcast) data only,
+   * without the metadata, hashes and positions readStream decodes for every row.
+   */
+  async loadStream(streamId: string): Promise<LoadedEvent[]> {
+    const rows = await this.db.query<Pick<EventRow, 'stream_version' | 'type' | 'schema_version' | 'data'>>(LOAD_STREAM, [streamId]);
+    return rows.map((row) => ({ streamVersion: row.stream_version, type: row.type, data: this.upcast(row.type, row.schema_version, row.data).data }));
+  }
+
+  /**
    * Events in global order after a checkpoint. Only transactions older than every one still open are
    * read, so an event that commits late can never be skipped by a reader that already moved past it.
    */
@@ -291,14 +303,20 @@ export class EventStore {
     return formatCheckpoint(event);
   }
 
-  private toStoredEvent(row: EventRow): StoredEvent {
-    let data = row.data;
-    let schemaVersion = row.schema_version;
-    for (let upcaster = this.upcasters.get(`${row.type}@${schemaVersion}`); upcaster; ) {
+  /** An event's data in its current shape: the upcasters from its stored schema version on, in turn. */
+  private upcast(type: string, stored: number, storedData: Record<string, unknown>): { data: Record<string, unknown>; schemaVersion: number } {
+    let data = storedData;
+    let schemaVersion = stored;
+    for (let upcaster = this.upcasters.get(`${type}@${schemaVersion}`); upcaster; ) {
       data = upcaster.upcast(data);
       schemaVersion += 1;
-      upcaster = this.upcasters.get(`${row.type}@${schemaVersion}`);
+      upcaster = this.upcasters.get(`${type}@${schemaVersion}`);
     }
+    return { data, schemaVersion };
+  }
+
+  private toStoredEvent(row: EventRow): StoredEvent {
+    const { data, schemaVersion } = this.upcast(row.type, row.schema_version, row.data);
     return {
       globalPosition: row.global_position,
       transactionId: row.transaction_id,

@@ -36,6 +36,9 @@ export interface StoredEvent {
   readonly hash: Buffer;
 }
 
+/** What folding a stream needs of each event (EventStore.loadStream): its version, type and upcast data. */
+export type LoadedEvent = Pick<StoredEvent, 'streamVersion' | 'type' | 'data'>;
+
 export interface AppendResult {
   readonly streamId: string;
   /** The stream's version after the append. */
@@ -72,7 +75,7 @@ export interface PlannedAppend {
   /** The new events of the types the projection handles, in order. */
   readonly events: readonly PendingEvent[];
   /** The stream's earlier events when the caller read them and appends at exactly their version. */
-  readonly loaded: readonly StoredEvent[] | undefined;
+  readonly loaded: readonly LoadedEvent[] | undefined;
   /** Adds a parameter to the statement and returns its placeholder. */
   param(value: unknown): string;
 }
@@ -93,7 +96,7 @@ export interface AppendOptions {
    * lets inline projections compute their rows without reading them back (the append still checks
    * the version, so a stale read fails as a conflict and never reaches a projection).
    */
-  readonly loaded?: readonly StoredEvent[];
+  readonly loaded?: readonly LoadedEvent[];
 }
 
 export interface ReadStreamOptions {

@@ -127,7 +127,7 @@ export class ReadIdentityHandler implements ICommandHandler<ReadIdentityCommand>
   ) {}
 
   async execute({ sourceId, context }: ReadIdentityCommand): Promise<OpenedIdentity> {
-    const state = fold(sourceDecider, (await this.store.readStream(sourceStream(sourceId))).map(toDomainEvent) as SourceEvent[]);
+    const state = fold(sourceDecider, (await this.store.loadStream(sourceStream(sourceId))).map(toDomainEvent) as SourceEvent[]);
     decideIdentityRead(state, context);
     if (state.status === 'absent' || !state.source.sealedIdentity) throw sourceErrors.noIdentity();
     const requestId = requestContext.current()?.requestId;
