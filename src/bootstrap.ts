@@ -3,21 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { HttpException, type INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { HttpException, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { ApiKeys } from './auth/api-keys.service';
 import type { Role } from './common/decider';
-import { sendProblem } from './common/problem.filter';
-import { requestContext } from './common/request-context';
+import { requestContext, type RequestScope } from './common/request-context';
 import { StorableTextPipe, validationPipe } from './common/validation';
-import { APP_CONFIG, type AppConfig } from './config/app.config';
+import type { AppConfig } from './config/app.config';
 import { Database } from './database/database';
 import { openDatabase, type DatabaseRole } from './database/data-source';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -56,58 +56,113 @@ export const openConfiguredDatabase = async (config: AppConfig, log: (line: stri
   };
 };
 
-const rejectNonJsonBodies = (req: Request, res: Response, next: NextFunction): void => {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-    const problem = { code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as JSON with Content-Type: application/json.' };
-    sendProblem(new HttpException(problem, 415), res, new NestLogger('http'));
-    return;
-  }
-  next();
+/** The largest request body read; a larger one gets 413 before it is parsed. */
+const BODY_LIMIT = 100 * 1024;
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
+
+/** A body whose content type is not JSON is refused before it is read (any method, even a GET). */
+const isNonJsonBody = (request: FastifyRequest): boolean => {
+  const { headers } = request;
+  const hasBody = Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return false;
+  const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return !JSON_TYPE.test(type);
 };
 
-/** The JSON parser would turn bytes that are not UTF-8 into U+FFFD and store the damage; refuse them instead. */
-const refuseInvalidUtf8 = (_req: unknown, _res: unknown, body: Buffer): void => {
-  if (!isUtf8(body)) throw Object.assign(new Error('The body is not valid UTF-8.'), { status: 400, type: 'encoding.invalid' });
+/** An error the problem mapping knows by its `type` (src/common/problem.ts): the body could not be read. */
+const bodyError = (message: string, status: number, type: string): Error => Object.assign(new Error(message), { status, type });
+
+/**
+ * JSON bodies: bytes that are not UTF-8 are refused (a parser would turn them into U+FFFD and store the
+ * damage), only a UTF-8 charset is accepted, a leading byte order mark is dropped, an empty body is no body.
+ */
+const parseJsonBody = (request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void => {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return done(bodyError(`Unsupported charset "${charset}".`, 415, 'charset.unsupported'));
+  if (!isUtf8(body)) return done(bodyError('The body is not valid UTF-8.', 400, 'encoding.invalid'));
+  const text = body.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '') return done(null, undefined);
+  try {
+    done(null, JSON.parse(text));
+  } catch {
+    done(bodyError('The body is not valid JSON.', 400, 'entity.parse.failed'));
+  }
 };
 
 /**
  * helmet's headers, worked out once: with its default options they are the same on every response,
- * and one middleware setting them costs less per request than helmet's chain of thirteen.
+ * and setting them from a list costs less per request than helmet's chain of thirteen.
  */
-export const securityHeaders = (): ((req: Request, res: Response, next: NextFunction) => void) => {
-  const headers: [string, string][] = [];
-  const recorder = { setHeader: (name: string, value: unknown) => headers.push([name, String(value)]), removeHeader: () => undefined };
+export const securityHeaders = (): Record<string, string> => {
+  const headers: Record<string, string> = {};
+  const recorder = { setHeader: (name: string, value: unknown) => (headers[name] = String(value)), removeHeader: () => undefined };
   let passed = false;
   helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => (passed = true));
   if (!passed) throw new Error('helmet did not pass its headers on synchronously');
-  return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    next();
-  };
+  return headers;
 };
 
-/** HTTP concerns the app needs however it is started: body limits, errors, validation, docs. */
-export const configureApp = (app: INestApplication): void => {
-  const logger = app.get(Logger);
-  app.useLogger(logger);
-  const http = app.getHttpAdapter().getInstance() as express.Express;
-  http.disable('x-powered-by');
-  // ETags here are stream versions, set by the controllers; Express's body hashes would contradict them.
-  http.set('etag', false);
-  http.set('query parser', 'simple');
-  const { TRUST_PROXY } = app.get<AppConfig>(APP_CONFIG);
-  if (TRUST_PROXY !== undefined) http.set('trust proxy', /^\d+$/.test(TRUST_PROXY) ? Number(TRUST_PROXY) : TRUST_PROXY.split(',').map((entry) => entry.trim()));
-  app.use(securityHeaders());
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    (req as Request & { id: string }).id = requestId;
-    requestContext.run({ requestId }, next);
+/** TRUST_PROXY as Fastify takes it: a number of hops, or the addresses and subnets to trust. */
+const trustProxyOf = (setting: string | undefined): ((address: string, hop: number) => boolean) | string[] | undefined => {
+  if (setting === undefined) return undefined;
+  if (!/^\d+$/.test(setting)) return setting.split(',').map((entry) => entry.trim());
+  const hops = Number(setting);
+  return (_address, hop) => hop < hops;
+};
+
+export interface ServedRoute {
+  readonly method: string;
+  readonly path: string;
+}
+
+const served = new WeakMap<object, ServedRoute[]>();
+
+/** Every route the app's HTTP server answers, as its router registered them (e.g. GET /api/claims/:id). */
+export const servedRoutes = (app: INestApplication): readonly ServedRoute[] => served.get(app.getHttpAdapter().getInstance() as object) ?? [];
+
+type ScopedRequest = FastifyRequest & { scope?: RequestScope };
+
+/**
+ * The HTTP server: Fastify (docs/decisions/080), with the request id, security headers, the JSON body
+ * rules and the request's async context set up in its hooks.
+ */
+const httpAdapter = (config: AppConfig): FastifyAdapter => {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: trustProxyOf(config.TRUST_PROXY),
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
   });
-  app.use(rejectNonJsonBodies);
-  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/*+json'], verify: refuseInvalidUtf8 }));
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => (error ? sendProblem(error, res, logger) : next()));
+  const fastify = adapter.getInstance();
+  const routes: ServedRoute[] = [];
+  served.set(fastify, routes);
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, path: route.url });
+  });
+  const headers = securityHeaders();
+  fastify.addHook('onRequest', (request: ScopedRequest, reply, done) => {
+    reply.headers(headers);
+    if (isNonJsonBody(request)) {
+      done(new HttpException({ code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as JSON with Content-Type: application/json.' }, 415));
+      return;
+    }
+    const scope: RequestScope = { requestId: request.id };
+    request.scope = scope;
+    requestContext.run(scope, done);
+  });
+  // Reading the body leaves the request's async context behind; enter it again for the guards and handlers.
+  fastify.addHook('preValidation', (request: ScopedRequest, _reply, done) => (request.scope ? requestContext.run(request.scope, done) : done()));
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, parseJsonBody);
+  return adapter;
+};
+
+/** HTTP concerns the app needs however it is started: logging, validation, docs. */
+const configureApp = (app: NestFastifyApplication): void => {
+  app.useLogger(app.get(Logger));
   app.useGlobalPipes(new StorableTextPipe(), validationPipe);
   const document = SwaggerModule.createDocument(
     app,
@@ -122,9 +177,10 @@ export const configureApp = (app: INestApplication): void => {
 };
 
 export const createApp = async (config: AppConfig, dataSource: DataSource): Promise<INestApplication> => {
-  const app = await NestFactory.create(AppModule.forRoot(config, dataSource), { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, dataSource), httpAdapter(config), { bodyParser: false, bufferLogs: true });
   configureApp(app);
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 };
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Body, Controller, Get, type INestApplication, Module, Param, Post, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { ApiKeys } from '../../src/auth/api-keys.service';
 import { createApp } from '../../src/bootstrap';
@@ -10,7 +11,8 @@ import { RAW_SCHEMA } from './raw-floor';
 
 /**
  * Child process of the HTTP scenarios (so autocannon never shares a thread with the servers): the
- * real app, and a bare Nest + pg app whose endpoints each run one equivalent query, on one database.
+ * real app, and a bare Nest + pg app whose endpoints each run one equivalent query, on one database,
+ * served twice: on Nest's default adapter (Express, the baseline) and on Fastify (the app's adapter).
  * Prints one JSON line with the ports and keys, then serves until stdin closes.
  */
 const url = process.env.BENCH_DATABASE_URL as string;
@@ -59,12 +61,15 @@ const main = async (): Promise<void> => {
   await app.listen(0, '127.0.0.1');
   const bare = await NestFactory.create(BareModule, { logger: false });
   await bare.listen(0, '127.0.0.1');
+  const bareFastify = await NestFactory.create(BareModule, new FastifyAdapter(), { logger: false });
+  await bareFastify.listen(0, '127.0.0.1');
   const keys = app.get(ApiKeys);
   const port = (server: INestApplication) => (server.getHttpServer() as { address(): { port: number } }).address().port;
   process.stdout.write(
     `bench-http-servers ${JSON.stringify({
       ours: `http://127.0.0.1:${port(app)}`,
       bare: `http://127.0.0.1:${port(bare)}`,
+      bareFastify: `http://127.0.0.1:${port(bareFastify)}`,
       reader: (await keys.create('bench-reader', 'reader', ['world'])).token,
       editor: (await keys.create('bench-editor', 'editor', ['world'])).token,
     })}\n`,
@@ -73,6 +78,7 @@ const main = async (): Promise<void> => {
   process.stdin.on('end', () => {
     void (async () => {
       await bare.close();
+      await bareFastify.close();
       await app.close();
       await dataSource.destroy();
       await pool.end();

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { EVERY_DESK, maySee, notOnDesk, type ResourcePlace, worksOnDesk } from '../common/access';
 import { hasRole, type Role } from '../common/decider';
 import { DomainError } from '../common/domain-error';
@@ -16,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const notFound = (kind: string, id: string): DomainError => new DomainError(`${kind.toUpperCase()}.NOT_FOUND`, 'not_found', `No ${kind} ${id}.`);
 
-type GuardedRequest = Request & { principal?: Principal };
+type GuardedRequest = FastifyRequest & { principal?: Principal };
 
 /** Who is asking: every route needs a key (401) unless it is public. Runs first; AccessGuard decides what they may do. */
 @Injectable()
@@ -92,7 +92,7 @@ export class AccessGuard implements CanActivate {
     const touched: { rule: Extract<DeskRule, { access: string }>; place: ResourcePlace }[] = [];
     for (const rule of rules) {
       if (rule.kind === 'desk' || (rule.access === 'see' && rule.checkedByRead)) continue;
-      const id: unknown = 'param' in rule.on ? request.params[rule.on.param] : (request.body as Record<string, unknown> | undefined)?.[rule.on.body];
+      const id: unknown = 'param' in rule.on ? (request.params as Record<string, unknown>)[rule.on.param] : (request.body as Record<string, unknown> | undefined)?.[rule.on.body];
       if (typeof id !== 'string' || !UUID.test(id)) continue;
       const place = await this.places.find(rule.kind, id.toLowerCase());
       if (!place || !maySee(principal, place)) throw rule.notFound ? rule.notFound(id) : notFound(rule.kind, id);

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '../common/domain-error';
 import { ApiKeys, type ApiKeyInfo } from './api-keys.service';
 import { CreateKeyDto } from './dto/key.dto';
@@ -18,11 +18,11 @@ export class KeysController {
   constructor(private readonly keys: ApiKeys) {}
 
   @Post()
-  async create(@Body() body: CreateKeyDto, @Res({ passthrough: true }) res: Response): Promise<ApiKeyInfo & { token: string }> {
+  async create(@Body() body: CreateKeyDto, @Res({ passthrough: true }) res: FastifyReply): Promise<ApiKeyInfo & { token: string }> {
     const { id, token } = await this.keys.create(body.name, body.role, body.desks ?? []);
     const created = await this.find(id);
-    res.setHeader('Location', `/api/keys/${id}`);
-    res.setHeader('Cache-Control', 'no-store');
+    res.header('Location', `/api/keys/${id}`);
+    res.header('Cache-Control', 'no-store');
     return { ...created, token };
   }
 

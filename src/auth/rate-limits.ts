@@ -7,7 +7,7 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../common/request-context';
 import { APP_CONFIG, type AppConfig } from '../config/app.config';
 
@@ -36,7 +36,7 @@ export const throttlerOptions = (config: AppConfig): ThrottlerModuleOptions => (
 @Injectable()
 export class WriteThrottleGuard extends ThrottlerGuard {
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     return Promise.resolve(!WRITES.has(request.method) || request.principal === undefined);
   }
 
@@ -62,7 +62,7 @@ export class FailedAuthLimiter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async recordFailure(request: Request): Promise<void> {
+  async recordFailure(request: FastifyRequest): Promise<void> {
     const windowMs = this.config.RATE_LIMIT_WINDOW_SECONDS * 1000;
     const limit = this.config.RATE_LIMIT_FAILED_AUTH;
     const address = normalizeIp(request.ip ?? request.socket.remoteAddress ?? 'unknown');

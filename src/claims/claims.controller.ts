@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeskScoped, RequireRole } from '../auth/roles';
 import { deskScopeOf } from '../common/access';
 import type { CommandContext } from '../common/decider';
@@ -44,10 +44,10 @@ export class ClaimsController {
   @Post()
   @RequireRole('editor')
   @DeskScoped({ kind: 'story', on: { body: 'storyId' }, access: 'change' })
-  async record(@Body() body: RecordClaimDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<ClaimView> {
+  async record(@Body() body: RecordClaimDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<ClaimView> {
     const handled = await this.commands.execute(new RecordClaimCommand(body, contextOf(principal)));
     const view = await this.respond(res, handled);
-    res.setHeader('Location', `/api/claims/${view.id}`);
+    res.header('Location', `/api/claims/${view.id}`);
     return view;
   }
 
@@ -63,7 +63,7 @@ export class ClaimsController {
     @Param('id', uuid) id: string,
     @Query() query: ReadAtQuery,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ClaimView> {
     const at = readAtOf(query);
     const current = await this.views.findVisible(id, deskScopeOf(principal));
@@ -75,7 +75,7 @@ export class ClaimsController {
 
   @Get(':id/history')
   @SEE
-  async history(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<ClaimHistoryEntry[]> {
+  async history(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: FastifyReply): Promise<ClaimHistoryEntry[]> {
     const entries = await this.queries.execute(new StreamHistoryQuery(claimStream(id)));
     if (entries.length === 0) throw notFound(id);
     setVersionHeaders(res, entries[entries.length - 1].version);
@@ -89,7 +89,7 @@ export class ClaimsController {
 
   @Get(':id/claimreview')
   @SEE
-  async claimReview(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<ClaimReview> {
+  async claimReview(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: FastifyReply): Promise<ClaimReview> {
     const view = await this.views.find(id);
     if (!view) throw notFound(id);
     const review = toClaimReview(view);
@@ -100,7 +100,7 @@ export class ClaimsController {
   @Post(':id/citations')
   @CHANGE
   @RequireRole('editor')
-  cite(@Param('id', uuid) id: string, @Body() body: CitationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  cite(@Param('id', uuid) id: string, @Body() body: CitationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     return this.change(id, { type: 'CiteSource', data: body }, ifMatch, p, res);
   }
 
@@ -114,7 +114,7 @@ export class ClaimsController {
     @Body() body: ReasonDto,
     @IfMatch() ifMatch: number,
     @CurrentPrincipal() p: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.change(id, { type: 'WithdrawCitation', data: { citationId, reason: body.reason } }, ifMatch, p, res);
   }
@@ -122,7 +122,7 @@ export class ClaimsController {
   @Post(':id/verdicts')
   @CHANGE
   @RequireRole('editor')
-  verdict(@Param('id', uuid) id: string, @Body() body: VerdictDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  verdict(@Param('id', uuid) id: string, @Body() body: VerdictDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     const data = { verdict: body.verdict, reason: body.reason, override: body.override ?? false };
     return this.change(id, { type: 'ChangeVerdict', data }, ifMatch, p, res);
   }
@@ -130,39 +130,39 @@ export class ClaimsController {
   @Post(':id/rewordings')
   @CHANGE
   @RequireRole('editor')
-  reword(@Param('id', uuid) id: string, @Body() body: RewordingDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  reword(@Param('id', uuid) id: string, @Body() body: RewordingDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     return this.change(id, { type: 'RewordClaim', data: { statement: body.statement, reason: body.reason } }, ifMatch, p, res);
   }
 
   @Post(':id/resolution')
   @CHANGE
   @RequireRole('editor')
-  resolve(@Param('id', uuid) id: string, @Body() body: ResolutionDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  resolve(@Param('id', uuid) id: string, @Body() body: ResolutionDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     return this.change(id, { type: 'ResolveForecast', data: { outcome: body.outcome, reason: body.reason } }, ifMatch, p, res);
   }
 
   @Post(':id/relations')
   @DeskScoped({ kind: 'claim', on: { param: 'id' }, access: 'change' }, { kind: 'claim', on: { body: 'claimId' }, access: 'see', notFound: relatedClaimNotFound })
   @RequireRole('editor')
-  relate(@Param('id', uuid) id: string, @Body() body: RelationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  relate(@Param('id', uuid) id: string, @Body() body: RelationDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     return this.change(id, { type: 'RelateClaim', data: { relation: body.relation, claimId: body.claimId } }, ifMatch, p, res);
   }
 
   @Post(':id/withdrawal')
   @CHANGE
   @RequireRole('reviewer')
-  withdraw(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  withdraw(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     return this.change(id, { type: 'WithdrawClaim', data: { reason: body.reason } }, ifMatch, p, res);
   }
 
   @Post(':id/reinstatement')
   @CHANGE
   @RequireRole('reviewer')
-  reinstate(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  reinstate(@Param('id', uuid) id: string, @Body() body: ReasonDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     return this.change(id, { type: 'ReinstateClaim', data: { reason: body.reason } }, ifMatch, p, res);
   }
 
-  private async change(id: string, change: ClaimChange, ifMatch: number, principal: Principal, res: Response): Promise<ClaimView> {
+  private async change(id: string, change: ClaimChange, ifMatch: number, principal: Principal, res: FastifyReply): Promise<ClaimView> {
     return this.respond(res, await this.commands.execute(new ChangeClaimCommand(id, change, ifMatch, contextOf(principal))));
   }
 
@@ -170,7 +170,7 @@ export class ClaimsController {
    * The response is the claim at the version the command produced: the state it folded, or read at
    * that version when the request was a replay, so a replayed request answers the same.
    */
-  private async respond(res: Response, handled: HandledClaimCommand): Promise<ClaimView> {
+  private async respond(res: FastifyReply, handled: HandledClaimCommand): Promise<ClaimView> {
     const id = handled.streamId.slice('claim-'.length);
     const decided = handled.state && handled.state.status !== 'absent' ? toClaimView(handled.state, handled.version) : null;
     const view = decided ?? (await this.views.findAtVersion(id, handled.version));

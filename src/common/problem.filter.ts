@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { requestContext } from './request-context';
 import { toProblem } from './problem';
 
@@ -9,20 +9,19 @@ export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    sendProblem(error, host.switchToHttp().getResponse<Response>(), this.logger);
+    sendProblem(error, host.switchToHttp().getResponse<FastifyReply>(), this.logger);
   }
 }
 
-export const sendProblem = (error: unknown, response: Response, logger: Pick<Logger, 'error'>): void => {
+export const sendProblem = (error: unknown, response: FastifyReply, logger: Pick<Logger, 'error'>): void => {
   const { problem, headers, unexpected } = toProblem(error);
   if (unexpected) {
     const requestId = requestContext.current()?.requestId;
     logger.error({ err: error, requestId }, 'unexpected error');
   }
-  if (response.headersSent) {
-    response.end();
+  if (response.sent || response.raw.headersSent) {
+    if (!response.raw.writableEnded) response.raw.end();
     return;
   }
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  response.headers(headers).code(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 };

@@ -87,7 +87,17 @@ interface BodyParserError {
 }
 
 const isBodyParserError = (error: unknown): error is BodyParserError =>
+  typeof error === 'object' &&
+  error !== null &&
   typeof (error as { type?: unknown }).type === 'string' && typeof (error as { status?: unknown }).status === 'number';
+
+/** An error Fastify raised while reading the request (its codes start FST_ERR). */
+const isFastifyError = (error: unknown): error is { code: string; statusCode: number } =>
+  typeof error === 'object' &&
+  error !== null &&
+  typeof (error as { code?: unknown }).code === 'string' &&
+  (error as { code: string }).code.startsWith('FST_ERR') &&
+  typeof (error as { statusCode?: unknown }).statusCode === 'number';
 
 /**
  * The one place that turns a failure into an HTTP status and a problem body. Anything unexpected is a
@@ -101,6 +111,8 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
   if (error instanceof ValidationProblem) {
     return plain(problem(400, 'REQUEST.VALIDATION_FAILED', error.message, { errors: error.errors }));
   }
+  // Errors raised while Fastify read the request reach the filter wrapped by Nest: answer for the original.
+  if (error instanceof HttpException && (isFastifyError(error.cause) || isBodyParserError(error.cause))) return toProblem(error.cause);
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
@@ -127,6 +139,11 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
       return plain(problem(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 JSON.'));
     }
     if (error.status >= 400 && error.status < 500) return plain(problem(error.status, 'REQUEST.INVALID', 'The request body could not be read.'));
+  }
+  if (isFastifyError(error) && error.statusCode >= 400 && error.statusCode < 500) {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return plain(problem(413, 'REQUEST.TOO_LARGE', 'The body is larger than 100 kB.'));
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return plain(problem(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json.'));
+    return plain(problem(error.statusCode, CODES_OF_STATUS[error.statusCode] ?? 'REQUEST.INVALID', 'The request could not be read.'));
   }
   if (isUnavailable(error)) {
     return plain(problem(503, 'DATABASE.UNAVAILABLE', 'The database is unavailable; retry shortly.'), { 'Retry-After': '5' });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type CallHandler, type ExecutionContext, HttpException, Injectable, type NestInterceptor } from '@nestjs/common';
 import canonicalize from 'canonicalize';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { from, type Observable, switchMap } from 'rxjs';
 import { DomainError } from '../common/domain-error';
 import { requestContext, type Principal, type SqlExecutor } from '../common/request-context';
@@ -19,7 +19,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(private readonly db: Database) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const key = request.headers['idempotency-key'];
     const scope = requestContext.current();
     if (request.method !== 'POST' || key === undefined || !request.principal || !scope) return next.handle();

@@ -2,7 +2,8 @@ import { type BeforeApplicationShutdown, Controller, Get, Headers, Query, Req, R
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../auth/roles';
 import { deskScopeOf, shownData } from '../common/access';
 import { ClaimSummariesQuery } from '../common/queries';
@@ -37,7 +38,7 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 @ApiBearerAuth()
 @Controller('api/events/stream')
 export class LiveFeedController implements BeforeApplicationShutdown {
-  private readonly open = new Set<Response>();
+  private readonly open = new Set<ServerResponse>();
 
   constructor(
     private readonly store: EventStore,
@@ -49,14 +50,18 @@ export class LiveFeedController implements BeforeApplicationShutdown {
   async stream(
     @Query() query: LiveFeedQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
     const visibleTo = deskScopeOf(principal);
     let checkpoint: Checkpoint = parseCheckpoint(lastEventId ?? query.after);
     const matches = await this.filter(query);
+    // The stream is written to the socket directly; Fastify leaves this response alone from here on.
+    reply.hijack();
+    const res = reply.raw;
     res.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
@@ -69,7 +74,7 @@ export class LiveFeedController implements BeforeApplicationShutdown {
       closed = true;
       this.open.delete(res);
     };
-    req.on('close', close);
+    request.raw.on('close', close);
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     try {
       while (!closed) {

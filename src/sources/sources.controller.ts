@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeskScoped, RequireRole } from '../auth/roles';
 import { deskForNew } from '../common/access';
 import type { CommandContext } from '../common/decider';
@@ -31,10 +31,10 @@ export class SourcesController {
   @Post()
   @RequireRole('editor')
   @DeskScoped({ kind: 'desk', on: { body: 'desk' } })
-  async register(@Body() body: RegisterSourceDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
+  async register(@Body() body: RegisterSourceDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<SourceView> {
     const input = { ...body, desk: deskForNew(principal, body.desk) };
     const source = await this.respond(res, await this.commands.execute(new RegisterSourceCommand(input, contextOf(principal))));
-    res.setHeader('Location', `/api/sources/${source.id}`);
+    res.header('Location', `/api/sources/${source.id}`);
     return source;
   }
 
@@ -45,7 +45,7 @@ export class SourcesController {
 
   @Get(':id')
   @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'see' })
-  async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
+  async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: FastifyReply): Promise<SourceView> {
     const at = readAtOf(query);
     const source = at ? await this.views.findAt(id, at) : await this.views.find(id);
     if (!source) throw notFound(id);
@@ -56,7 +56,7 @@ export class SourcesController {
   @Post(':id/grades')
   @RequireRole('reviewer')
   @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'change' })
-  async regrade(@Param('id', uuid) id: string, @Body() body: GradeDto, @IfMatch() ifMatch: number, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
+  async regrade(@Param('id', uuid) id: string, @Body() body: GradeDto, @IfMatch() ifMatch: number, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<SourceView> {
     return this.respond(res, await this.commands.execute(new RegradeSourceCommand(id, body, ifMatch, contextOf(principal))));
   }
 
@@ -64,10 +64,10 @@ export class SourcesController {
   @Get(':id/identity')
   @RequireRole('reviewer')
   @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'confide' })
-  async identity(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<Omit<OpenedIdentity, 'checkpoint'>> {
+  async identity(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<Omit<OpenedIdentity, 'checkpoint'>> {
     const opened = await this.commands.execute(new ReadIdentityCommand(id, contextOf(principal)));
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Checkpoint', opened.checkpoint);
+    res.header('Cache-Control', 'no-store');
+    res.header('X-Checkpoint', opened.checkpoint);
     return { sourceId: opened.sourceId, identity: opened.identity };
   }
 
@@ -75,11 +75,11 @@ export class SourcesController {
   @Post(':id/shred')
   @RequireRole('admin')
   @DeskScoped({ kind: 'source', on: { param: 'id' }, access: 'change' })
-  async shred(@Param('id', uuid) id: string, @Body() body: ShredDto, @IfMatch() ifMatch: number, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<SourceView> {
+  async shred(@Param('id', uuid) id: string, @Body() body: ShredDto, @IfMatch() ifMatch: number, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<SourceView> {
     return this.respond(res, await this.commands.execute(new ShredIdentityCommand(id, body.reason, ifMatch, contextOf(principal))));
   }
 
-  private async respond(res: Response, handled: HandledCommand): Promise<SourceView> {
+  private async respond(res: FastifyReply, handled: HandledCommand): Promise<SourceView> {
     const id = handled.streamId.slice('source-'.length);
     const source = await this.views.findAtVersion(id, handled.version);
     if (!source) throw notFound(id);

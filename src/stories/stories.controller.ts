@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeskScoped, RequireRole } from '../auth/roles';
 import { deskForNew, deskScopeOf } from '../common/access';
 import type { CommandContext } from '../common/decider';
@@ -38,10 +38,10 @@ export class StoriesController {
   @Post()
   @RequireRole('editor')
   @DeskScoped({ kind: 'desk', on: { body: 'desk' } })
-  async open(@Body() body: OpenStoryDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<StoryWithClaims> {
+  async open(@Body() body: OpenStoryDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<StoryWithClaims> {
     const input = { ...body, desk: deskForNew(principal, body.desk) };
     const story = await this.respond(res, await this.commands.execute(new OpenStoryCommand(input, contextOf(principal))));
-    res.setHeader('Location', `/api/stories/${story.id}`);
+    res.header('Location', `/api/stories/${story.id}`);
     return story;
   }
 
@@ -53,7 +53,7 @@ export class StoriesController {
 
   @Get(':id')
   @SEE
-  async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: Response): Promise<StoryWithClaims> {
+  async get(@Param('id', uuid) id: string, @Query() query: ReadAtQuery, @Res({ passthrough: true }) res: FastifyReply): Promise<StoryWithClaims> {
     const at = readAtOf(query);
     const story = at ? await this.views.findAt(id, at) : await this.views.find(id);
     if (!story) throw notFound(id);
@@ -63,7 +63,7 @@ export class StoriesController {
 
   @Get(':id/revisions')
   @SEE
-  async revisions(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response): Promise<Revision[]> {
+  async revisions(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: FastifyReply): Promise<Revision[]> {
     const story = await this.found(id);
     setVersionHeaders(res, story.version);
     return story.state.story.revisions;
@@ -71,7 +71,7 @@ export class StoriesController {
 
   @Get(':id/diff')
   @SEE
-  async diff(@Param('id', uuid) id: string, @Query() query: DiffQuery, @Res({ passthrough: true }) res: Response): Promise<RevisionDiff> {
+  async diff(@Param('id', uuid) id: string, @Query() query: DiffQuery, @Res({ passthrough: true }) res: FastifyReply): Promise<RevisionDiff> {
     const story = await this.found(id);
     const diff = diffRevisions(story.state.story.revisions, query.from, query.to);
     setVersionHeaders(res, story.version);
@@ -81,7 +81,7 @@ export class StoriesController {
   @Post(':id/revisions')
   @RequireRole('editor')
   @CHANGE
-  revise(@Param('id', uuid) id: string, @Body() body: ReviseStoryDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  revise(@Param('id', uuid) id: string, @Body() body: ReviseStoryDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     const data = { headline: body.headline ?? null, body: body.body, kind: body.kind, note: body.note };
     return this.change(id, { type: 'ReviseStory', data }, ifMatch, p, res);
   }
@@ -89,7 +89,7 @@ export class StoriesController {
   @Post(':id/archival')
   @RequireRole('reviewer')
   @CHANGE
-  archive(@Param('id', uuid) id: string, @Body() body: ArchiveStoryDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  archive(@Param('id', uuid) id: string, @Body() body: ArchiveStoryDto, @IfMatch() ifMatch: number, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     return this.change(id, { type: 'ArchiveStory', data: { reason: body.reason } }, ifMatch, p, res);
   }
 
@@ -99,11 +99,11 @@ export class StoriesController {
     return story;
   }
 
-  private async change(id: string, change: StoryChange, ifMatch: number, principal: Principal, res: Response): Promise<StoryWithClaims> {
+  private async change(id: string, change: StoryChange, ifMatch: number, principal: Principal, res: FastifyReply): Promise<StoryWithClaims> {
     return this.respond(res, await this.commands.execute(new ChangeStoryCommand(id, change, ifMatch, contextOf(principal))));
   }
 
-  private async respond(res: Response, handled: HandledCommand): Promise<StoryWithClaims> {
+  private async respond(res: FastifyReply, handled: HandledCommand): Promise<StoryWithClaims> {
     const id = handled.streamId.slice('story-'.length);
     const story = await this.views.findAtVersion(id, handled.version);
     if (!story) throw notFound(id);
