@@ -300,7 +300,8 @@ describe('Bad input over HTTP', () => {
 
     it('When the body is over 100 kB, then it is a 413 problem', async () => {
       const claims = byName('POST /api/claims');
-      await rejected(sendJson(claims, { ...claims.valid(), statement: 'Kim Jong-un '.repeat(10_000) }), 413, 'REQUEST.TOO_LARGE');
+      const tooLarge = await rejected(sendJson(claims, { ...claims.valid(), statement: 'Kim Jong-un '.repeat(10_000) }), 413, 'REQUEST.TOO_LARGE');
+      expect(tooLarge.body.detail).toBe('The body is larger than 100 kB.');
       const revision = byName('POST /api/stories/{id}/revisions');
       await rejected(sendJson(revision, { ...revision.valid(), body: 'x'.repeat(101 * 1024) }), 413, 'REQUEST.TOO_LARGE');
     });
