@@ -243,8 +243,10 @@ describe('Tamper evidence: hash chains, signed checkpoints and two verifiers', (
       return copy;
     };
     const column = pick(Object.keys(FLIP_SQL) as Flip['column'][]);
-    if ((column === 'data' && cannot.data) || (column === 'metadata' && cannot.metadata)) return { column: 'hash', value: flipBit(row.hash) };
-    if (column === 'hash' || (column === 'prev_hash' && !row.prev_hash)) return { column: 'hash', value: flipBit(row.hash) };
+    // No first event's prev_hash, and no string in data or metadata to flip a character of: flip the hash.
+    const onlyHash =
+      column === 'hash' || (column === 'prev_hash' && !row.prev_hash) || (column === 'data' && cannot.data) || (column === 'metadata' && cannot.metadata);
+    if (onlyHash) return { column: 'hash', value: flipBit(row.hash) };
     if (column === 'prev_hash') return { column, value: flipBit(row.prev_hash as Buffer) };
     return { column, value: random() };
   };
