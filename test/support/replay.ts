@@ -27,7 +27,9 @@ export const differencesFromReplay = async (db: Database, store: EventStore, def
   const differences: Record<string, number> = {};
   for (const table of definition.tables) {
     const [{ count }] = await db.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM ((TABLE ${table} EXCEPT TABLE ${replay(table)}) UNION ALL (TABLE ${replay(table)} EXCEPT TABLE ${table})) d`,
+      // Rows as jsonb: a json column (the state views) has no equality operator, and equal documents compare equal.
+      `WITH a AS (SELECT to_jsonb(t) AS row FROM ${table} t), b AS (SELECT to_jsonb(t) AS row FROM ${replay(table)} t)
+       SELECT count(*)::int AS count FROM ((TABLE a EXCEPT TABLE b) UNION ALL (TABLE b EXCEPT TABLE a)) d`,
     );
     differences[table] = count;
     await db.query(`DROP TABLE ${replay(table)}`);
