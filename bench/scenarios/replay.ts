@@ -1,3 +1,4 @@
+import { claimViewDefinition } from '../../src/claims/claims.module';
 import { dashboardProjection } from '../../src/claims/read-models/dashboard.projection';
 import { Database } from '../../src/database/database';
 import { openDatabase } from '../../src/database/data-source';
@@ -6,7 +7,6 @@ import { EventStore } from '../../src/event-store/event-store';
 import type { InlineProjection } from '../../src/event-store/event-store.types';
 import { CommitNotifier } from '../../src/event-store/notifier';
 import { AsyncProjectionWorker } from '../../src/projections/async-projection-worker';
-import type { ProjectionDefinition } from '../../src/projections/projection';
 import { DEFAULT_BATCH, ProjectionRebuilder } from '../../src/projections/rebuild';
 import { ReplayReader } from '../../src/projections/replay-reader';
 import { bulkLoadClaims } from '../lib/bulk-load';
@@ -76,13 +76,6 @@ interface Loaded {
   /** The same database as the table owner, as the CLI's rebuild runs. */
   readonly owner: Database;
 }
-
-const claimViewDefinition: ProjectionDefinition = {
-  name: 'claim_view',
-  mode: 'inline',
-  tables: ['claim_view'],
-  create: (table) => claimViewProjection(table('claim_view')),
-};
 
 let shared: Promise<Loaded> | null = null;
 

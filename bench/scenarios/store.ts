@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { CLAIM_EVENTS } from '../../src/claims/claims.module';
+import { claimViewDefinition } from '../../src/claims/claims.module';
 import { claimDecider, type ClaimCommand, type ClaimEvent } from '../../src/claims/claim.decider';
-import { claimColumns } from '../../src/claims/read-models/claim.view';
 import { ClaimViews } from '../../src/claims/read-models/claim-views';
 import { historyProjection } from '../../src/audit/history.projection';
 import { fold } from '../../src/common/decider';
@@ -10,7 +9,6 @@ import { Database } from '../../src/database/database';
 import { CommandRunner, toDomainEvent } from '../../src/event-store/command-runner';
 import { EventStore } from '../../src/event-store/event-store';
 import type { NewEvent } from '../../src/event-store/event-store.types';
-import { stateViewProjection } from '../../src/projections/state-view.projection';
 import { claimHistory, claimRecorded, eventPool } from '../lib/payloads';
 import { RAW_SCHEMA, rawFloor } from '../lib/raw-floor';
 import { alternate, type Context, type Measure, type Prepared, type Scenario } from '../lib/scenario';
@@ -19,16 +17,8 @@ import { timed } from '../lib/stats';
 
 const STREAM_LENGTH = 30;
 
-/** The claim view exactly as ClaimsModule registers it, plus the audit history: the app's inline projections on a claim. */
-export const claimViewProjection = (table = 'claim_view') =>
-  stateViewProjection({
-    name: 'claim_view',
-    table,
-    handles: CLAIM_EVENTS,
-    initialState: claimDecider.initialState,
-    evolve: (state, event) => claimDecider.evolve(state, event as ClaimEvent),
-    columns: claimColumns,
-  });
+/** The claim view as ClaimsModule registers it, into another table if named; with the audit history, the app's inline projections on a claim. */
+export const claimViewProjection = (table = 'claim_view') => claimViewDefinition.create(() => table);
 
 interface Setup {
   readonly db: BenchDatabase;

@@ -1,6 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { ProjectionRegistry } from '../projections/projection-registry';
-import { stateViewProjection } from '../projections/state-view.projection';
+import { stateViewDefinition } from '../projections/state-view.projection';
 import { claimDecider } from './claim.decider';
 import { ClaimsController } from './claims.controller';
 import { DashboardController } from './dashboard.controller';
@@ -23,6 +23,14 @@ export const CLAIM_EVENTS = [
   'ClaimReinstated',
 ] as const;
 
+/** The claim view: each claim's folded state, written inline with its events. */
+export const claimViewDefinition = stateViewDefinition({
+  name: 'claim_view',
+  handles: CLAIM_EVENTS,
+  decider: claimDecider,
+  columns: claimColumns,
+});
+
 @Module({
   controllers: [ClaimsController, DashboardController],
   providers: [ClaimViews, DashboardViews, RecordClaimHandler, ChangeClaimHandler, ClaimSummariesHandler],
@@ -31,20 +39,7 @@ export class ClaimsModule implements OnModuleInit {
   constructor(private readonly projections: ProjectionRegistry) {}
 
   onModuleInit(): void {
-    this.projections.register({
-      name: 'claim_view',
-      mode: 'inline',
-      tables: ['claim_view'],
-      create: (table) =>
-        stateViewProjection({
-          name: 'claim_view',
-          table: table('claim_view'),
-          handles: CLAIM_EVENTS,
-          initialState: claimDecider.initialState,
-          evolve: (state, event) => claimDecider.evolve(state, event as Parameters<typeof claimDecider.evolve>[1]),
-          columns: claimColumns,
-        }),
-    });
+    this.projections.register(claimViewDefinition);
     this.projections.register(dashboardProjection);
     this.projections.register(claimSearchProjection);
   }

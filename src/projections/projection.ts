@@ -10,7 +10,16 @@ export interface ProjectionDefinition {
   readonly mode: 'inline' | 'async';
   /** Every table the projection writes; a rebuild builds a copy of each and swaps them in together. */
   readonly tables: readonly string[];
-  create(table: (name: string) => string): InlineProjection;
+  create(table: (name: string) => string, use?: ProjectionUse): InlineProjection;
+}
+
+/** How the projection a definition creates will be used. */
+export interface ProjectionUse {
+  /**
+   * Nothing else writes its tables while it lives (a rebuild's shadow tables before the swap), so it may
+   * remember rows it wrote instead of reading them back. An instance whose transaction failed must be dropped.
+   */
+  readonly soleWriter?: boolean;
 }
 
 /** Event fields beyond its place, stream, type and data; a replay reads only those its projection names. */

@@ -45,7 +45,8 @@ export class ProjectionRebuilder {
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const cpName = rebuildCheckpoint(definition.name);
     const resumed = await this.prepare(definition, cpName);
-    const shadow = definition.create(shadowOf);
+    // Until the swap only this rebuild writes the shadow tables; a failed batch ends the rebuild, and the instance with it.
+    const shadow = definition.create(shadowOf, { soleWriter: true });
     const reader = new ReplayReader(this.db, this.store, shadow);
     const [{ total }] = await this.db.query<{ total: string }>('SELECT count(*) AS total FROM events');
     const [{ applied }] = await this.db.query<{ applied: string }>('SELECT events_applied AS applied FROM projection_checkpoints WHERE name = $1', [cpName]);

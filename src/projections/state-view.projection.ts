@@ -1,7 +1,7 @@
-import type { DomainEvent } from '../common/decider';
+import type { Decider, DomainEvent } from '../common/decider';
 import type { Tx } from '../database/database';
 import type { PlannedAppend, StoredEvent } from '../event-store/event-store.types';
-import { isLaterPosition, type ReplayableProjection } from './projection';
+import { isLaterPosition, type ProjectionDefinition, type ProjectionUse, type ReplayableProjection } from './projection';
 
 export interface StateViewDefinition<State> {
   readonly name: string;
@@ -16,7 +16,19 @@ export interface StateViewDefinition<State> {
 
 const UPSERT_ROWS = 1000;
 
+/**
+ * Rows a sole writer remembers, the most recently written kept. A rebuild of claims worked on side by
+ * side touches some thousands of rows per batch, most of them again in the next one.
+ */
+export const REMEMBERED_ROWS = 10_000;
+
 const idOfStream = (streamId: string): string => streamId.slice(streamId.indexOf('-') + 1);
+
+interface StoredRow<State> {
+  readonly state: State;
+  readonly last_position: string;
+  readonly created_position: string;
+}
 
 interface ViewRow {
   readonly id: string;
@@ -34,9 +46,25 @@ interface ViewRow {
  * events of many streams (one read of the rows, one upsert); `planAppend` for an append whose caller
  * read the whole stream first, where the state is folded from those events and written inside the
  * append statement itself, without reading the row.
+ *
+ * A sole writer (a rebuild's shadow table) remembers the rows it wrote last, so `applyBatch` reads back
+ * only the rows it does not remember: on the bench's claims that was 4 s of a 33 s rebuild.
  */
-export const stateViewProjection = <State>(definition: StateViewDefinition<State>): ReplayableProjection => {
+export const stateViewProjection = <State>(definition: StateViewDefinition<State>, use: ProjectionUse = {}): ReplayableProjection => {
   const { table } = definition;
+  const remembered = use.soleWriter ? new Map<string, StoredRow<State>>() : null;
+  const remember = (rows: readonly ViewRow[]): void => {
+    if (!remembered) return;
+    for (const row of rows) {
+      // re-inserted, so the map's order is the order of the last writes
+      remembered.delete(row.id);
+      remembered.set(row.id, { state: row.state as State, last_position: row.lastPosition, created_position: row.createdPosition });
+    }
+    for (const id of remembered.keys()) {
+      if (remembered.size <= REMEMBERED_ROWS) break;
+      remembered.delete(id);
+    }
+  };
   const handled = new Set(definition.handles);
   const evolveAll = (state: State, events: readonly { type: string; data: unknown }[]): State => {
     let next = state;
@@ -78,14 +106,18 @@ export const stateViewProjection = <State>(definition: StateViewDefinition<State
       else byStream.set(id, [event]);
     }
     if (byStream.size === 0) return;
-    const { rows } = await tx.query<{ id: string; state: State; last_position: string; created_position: string }>(
-      `SELECT id::text AS id, state, last_position, created_position FROM ${table} WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-      [[...byStream.keys()]],
-    );
-    const current = new Map(rows.map((row) => [row.id, row]));
+    const unknown = remembered ? [...byStream.keys()].filter((id) => !remembered.has(id)) : [...byStream.keys()];
+    const { rows } =
+      unknown.length === 0
+        ? { rows: [] }
+        : await tx.query<StoredRow<State> & { id: string }>(
+            `SELECT id::text AS id, state, last_position, created_position FROM ${table} WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
+            [unknown],
+          );
+    const current = new Map<string, StoredRow<State>>(rows.map((row) => [row.id, row]));
     const changed: ViewRow[] = [];
     for (const [id, streamEvents] of byStream) {
-      const row = current.get(id);
+      const row = current.get(id) ?? remembered?.get(id);
       const fresh = row ? streamEvents.filter((event) => isLaterPosition(event.globalPosition, row.last_position)) : streamEvents;
       if (fresh.length === 0) continue;
       const last = fresh[fresh.length - 1];
@@ -98,6 +130,7 @@ export const stateViewProjection = <State>(definition: StateViewDefinition<State
       });
     }
     await upsert(changed, tx);
+    remember(changed);
   };
 
   return {
@@ -120,3 +153,28 @@ export const stateViewProjection = <State>(definition: StateViewDefinition<State
     },
   };
 };
+
+/** An inline state view of one decider's streams, in a table of the view's name, as the registry and rebuilds take it. */
+export const stateViewDefinition = <State, Event extends DomainEvent>(view: {
+  readonly name: string;
+  readonly handles: readonly Event['type'][];
+  readonly decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>;
+  readonly columns: (state: State) => Record<string, unknown>;
+}): ProjectionDefinition => ({
+  name: view.name,
+  mode: 'inline',
+  tables: [view.name],
+  create: (table, use) =>
+    stateViewProjection(
+      {
+        name: view.name,
+        table: table(view.name),
+        handles: view.handles,
+        initialState: view.decider.initialState,
+        // only the types it handles reach evolve
+        evolve: (state, event) => view.decider.evolve(state, event as Event),
+        columns: view.columns,
+      },
+      use,
+    ),
+});

@@ -2,7 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config';
 import { Database } from '../database/database';
 import { ProjectionRegistry } from '../projections/projection-registry';
-import { stateViewProjection } from '../projections/state-view.projection';
+import { stateViewDefinition } from '../projections/state-view.projection';
 import { ReadIdentityHandler, RegisterSourceHandler, RegradeSourceHandler, ShredIdentityHandler } from './commands/source.commands';
 import { sourceColumns, SourceViews } from './read-models/source-views';
 import { ConfidentialIdentities, resolveMasterKey } from './confidential-identities';
@@ -30,19 +30,13 @@ export class SourcesModule implements OnModuleInit {
   constructor(private readonly projections: ProjectionRegistry) {}
 
   onModuleInit(): void {
-    this.projections.register({
-      name: 'source_view',
-      mode: 'inline',
-      tables: ['source_view'],
-      create: (table) =>
-        stateViewProjection({
-          name: 'source_view',
-          table: table('source_view'),
-          handles: ['SourceRegistered', 'SourceRegraded', 'IdentityShredded'],
-          initialState: sourceDecider.initialState,
-          evolve: (state, event) => sourceDecider.evolve(state, event as Parameters<typeof sourceDecider.evolve>[1]),
-          columns: sourceColumns,
-        }),
-    });
+    this.projections.register(
+      stateViewDefinition({
+        name: 'source_view',
+        handles: ['SourceRegistered', 'SourceRegraded', 'IdentityShredded'],
+        decider: sourceDecider,
+        columns: sourceColumns,
+      }),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { Database } from '../../src/database/database';
 import { ProjectionRegistry } from '../../src/projections/projection-registry';
 import { ProjectionRebuilder } from '../../src/projections/rebuild';
+import { REMEMBERED_ROWS } from '../../src/projections/state-view.projection';
 import { EventStore } from '../../src/event-store/event-store';
 import { differencesFromReplay } from '../support/replay';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -30,7 +31,13 @@ describe('Rebuilding projections while the API takes writes', () => {
       .expect(201);
     storyId = story.body.id;
     // History written straight into the log (ten events per claim), as a rebuild finds it after an outage or a bug fix.
-    await owner.query(
+    await bulkLoad(10, Math.ceil(EVENTS / 10), 'c.n, v');
+  });
+  afterAll(() => t.close());
+
+  /** `versions` events for each of `claims` new claims written straight into the log, in the given order. */
+  const bulkLoad = (versions: number, claims: number, order: string) =>
+    owner.query(
       `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, hash)
        SELECT 'claim-' || c.id, v, gen_random_uuid(), CASE WHEN v = 1 THEN 'ClaimRecorded' ELSE 'VerdictChanged' END,
          CASE WHEN v = 1 THEN jsonb_build_object('claimId', c.id, 'storyId', $2::uuid, 'statement', 'Bulk claim ' || c.n || ' on artillery shells',
@@ -39,12 +46,10 @@ describe('Rebuilding projections while the API takes writes', () => {
               ELSE jsonb_build_object('from', CASE WHEN v % 2 = 0 THEN 'unverified' ELSE 'reported' END,
                  'to', CASE WHEN v % 2 = 0 THEN 'reported' ELSE 'unverified' END, 'reason', 'bulk', 'override', false, 'at', '2023-09-06T00:00:00Z') END,
          '{"actor":"bulk-load","role":"editor"}', now(), '\\x00'
-       FROM (SELECT gen_random_uuid() AS id, n FROM generate_series(1, $1) n) c, generate_series(1, 10) v
-       ORDER BY c.n, v`,
-      [Math.ceil(EVENTS / 10), storyId],
+       FROM (SELECT gen_random_uuid() AS id, n FROM generate_series(1, $1) n) c, generate_series(1, $3) v
+       ORDER BY ${order}`,
+      [claims, storyId, versions],
     );
-  });
-  afterAll(() => t.close());
 
   /** Waits until the async projection has applied every committed event (bounded). */
   const caughtUp = async (name: string, timeoutMs: number): Promise<void> => {
@@ -107,6 +112,18 @@ describe('Rebuilding projections while the API takes writes', () => {
     expect(await differencesFromReplay(owner, ownerStore, registry.get('claim_view'))).toEqual({ claim_view: 0 });
     await caughtUp('dashboard', 30_000);
     expect(await differencesFromReplay(owner, ownerStore, registry.get('dashboard'))).toEqual({ dashboard_claims: 0, dashboard_changes: 0 });
+  });
+
+  it('When claims are worked on further apart than the rows a rebuild remembers, then the swapped-in claim view equals a fresh replay', async () => {
+    // Every claim recorded, then every claim's verdict changed: the second round of batches finds the
+    // first claims' rows forgotten (read back) and the last ones remembered.
+    await bulkLoad(2, REMEMBERED_ROWS + 2000, 'v, c.n');
+    const registry = t.app.get(ProjectionRegistry);
+    const rebuilt = await rebuilder.rebuild(registry.get('claim_view'), { batchSize: 3000 });
+    expect(rebuilt.events).toBeGreaterThanOrEqual(EVENTS + 2 * (REMEMBERED_ROWS + 2000));
+    const [{ changed }] = await t.db.query<{ changed: number }>(`SELECT count(*)::int AS changed FROM claim_view WHERE version = 2 AND verdict = 'reported'`);
+    expect(changed).toBeGreaterThanOrEqual(REMEMBERED_ROWS + 2000);
+    expect(await differencesFromReplay(owner, ownerStore, registry.get('claim_view'))).toEqual({ claim_view: 0 });
   });
 
   it('When a rebuild is interrupted, then running it again resumes from its shadow checkpoint and swaps in a complete table', async () => {
