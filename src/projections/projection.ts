@@ -1,4 +1,5 @@
 import type { Tx } from '../database/database';
+import type { Checkpoint } from '../event-store/checkpoint';
 import type { InlineProjection, StoredEvent } from '../event-store/event-store.types';
 
 /**
@@ -21,6 +22,19 @@ export interface ProjectionUse {
    */
   readonly soleWriter?: boolean;
 }
+
+/**
+ * A sole writer that holds changed rows back until their streams go quiet, to write each row once rather
+ * than at every batch that touches it. Its tables hold every event before `heldFrom()`, and some after.
+ */
+export interface HoldingProjection extends InlineProjection {
+  /** The earliest event applied but not yet written, or null when every applied event is written. */
+  heldFrom(): Checkpoint | null;
+  /** Writes every row held back. */
+  flush(tx: Tx): Promise<void>;
+}
+
+export const isHolding = (projection: InlineProjection): projection is HoldingProjection => 'heldFrom' in projection;
 
 /** Event fields beyond its place, stream, type and data; a replay reads only those its projection names. */
 export type EventDetail = 'eventId' | 'metadata' | 'recordedAt' | 'hashes';

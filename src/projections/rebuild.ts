@@ -1,8 +1,8 @@
 import type { Database, Tx } from '../database/database';
 import { START, type Checkpoint } from '../event-store/checkpoint';
 import type { EventStore } from '../event-store/event-store';
-import { lockCheckpoint, saveCheckpoint } from './checkpoints';
-import { applyAll, type ProjectionDefinition } from './projection';
+import { isAfter, lockCheckpoint, saveCheckpoint } from './checkpoints';
+import { applyAll, isHolding, type ProjectionDefinition } from './projection';
 import { ReplayReader, type ReplayPage } from './replay-reader';
 
 export interface RebuildProgress {
@@ -52,6 +52,20 @@ export class ProjectionRebuilder {
     const [{ applied }] = await this.db.query<{ applied: string }>('SELECT events_applied AS applied FROM projection_checkpoints WHERE name = $1', [cpName]);
     let done = Number(applied);
     let from = await this.checkpointOf(cpName);
+    // Where the shadow checkpoint stands: behind `from` while the shadow holds rows back (HoldingProjection).
+    let saved = { at: from, done };
+    // Each batch since `saved`: where it started, and the events applied before it.
+    let batches: { readonly start: Checkpoint; readonly end: Checkpoint; readonly done: number }[] = [];
+    const inTransaction = (work: (tx: Tx) => Promise<typeof saved>) =>
+      this.db.transaction(async (tx) => {
+        const at = await lockCheckpoint(tx, cpName);
+        if (at?.transactionId !== saved.at.transactionId || at.globalPosition !== saved.at.globalPosition) {
+          throw new Error(`Another rebuild of ${definition.name} moved its shadow checkpoint; run one rebuild of a projection at a time.`);
+        }
+        const reached = await work(tx);
+        await saveCheckpoint(tx, cpName, reached.at, reached.done - saved.done);
+        return reached;
+      });
     // The next page is read while this one is applied: PostgreSQL and Node work side by side.
     let next = reader.read(from, batchSize);
     for (;;) {
@@ -60,18 +74,26 @@ export class ProjectionRebuilder {
       const reached = page.end;
       next = page.count < batchSize ? Promise.resolve(NOTHING) : reader.read(reached, batchSize);
       next.catch(() => undefined);
-      const start = from;
-      await this.db.transaction(async (tx) => {
-        const at = await lockCheckpoint(tx, cpName);
-        if (at?.transactionId !== start.transactionId || at.globalPosition !== start.globalPosition) {
-          throw new Error(`Another rebuild of ${definition.name} moved its shadow checkpoint; run one rebuild of a projection at a time.`);
-        }
+      batches.push({ start: from, end: reached, done });
+      const applied = done + page.count;
+      saved = await inTransaction(async (tx) => {
         await applyAll(shadow, page.events, tx);
-        await saveCheckpoint(tx, cpName, reached, page.count);
+        const heldFrom = isHolding(shadow) ? shadow.heldFrom() : null;
+        if (heldFrom === null) return { at: reached, done: applied };
+        // the shadow tables hold every event before the batch that brought the earliest event held back
+        const holding = batches.find((batch) => !isAfter(heldFrom, batch.end));
+        return holding ? { at: holding.start, done: holding.done } : saved;
       });
+      batches = batches.filter((batch) => isAfter(batch.end, saved.at));
       from = reached;
-      done += page.count;
+      done = applied;
       options.progress?.(done, Math.max(done, Number(total)));
+    }
+    if (isHolding(shadow)) {
+      saved = await inTransaction(async (tx) => {
+        await shadow.flush(tx);
+        return { at: from, done };
+      });
     }
     await this.swap(definition, cpName);
     options.progress?.(done, done);

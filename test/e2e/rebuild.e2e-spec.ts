@@ -114,12 +114,26 @@ describe('Rebuilding projections while the API takes writes', () => {
     expect(await differencesFromReplay(owner, ownerStore, registry.get('dashboard'))).toEqual({ dashboard_claims: 0, dashboard_changes: 0 });
   });
 
-  it('When claims are worked on further apart than the rows a rebuild remembers, then the swapped-in claim view equals a fresh replay', async () => {
+  it('When a claim view rebuild holding rows back is interrupted and run again, then the swapped-in view equals a fresh replay', async () => {
     // Every claim recorded, then every claim's verdict changed: the second round of batches finds the
-    // first claims' rows forgotten (read back) and the last ones remembered.
+    // first claims' rows forgotten (read back) and the last ones remembered; each batch holds back the
+    // rows it changed until a batch no longer touches them, so the crash leaves some applied but unwritten.
     await bulkLoad(2, REMEMBERED_ROWS + 2000, 'v, c.n');
     const registry = t.app.get(ProjectionRegistry);
+    let batches = 0;
+    await expect(
+      rebuilder.rebuild(registry.get('claim_view'), {
+        batchSize: 3000,
+        progress: () => {
+          if (++batches === 10) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    // The shadow checkpoint stays before the rows held back: behind the 10 batches applied.
+    const [{ saved }] = await owner.query<{ saved: number }>(`SELECT events_applied::int AS saved FROM projection_checkpoints WHERE name = 'claim_view#rebuild'`);
+    expect(saved).toBeLessThan(10 * 3000);
     const rebuilt = await rebuilder.rebuild(registry.get('claim_view'), { batchSize: 3000 });
+    expect(rebuilt.resumed).toBe(true);
     expect(rebuilt.events).toBeGreaterThanOrEqual(EVENTS + 2 * (REMEMBERED_ROWS + 2000));
     const [{ changed }] = await t.db.query<{ changed: number }>(`SELECT count(*)::int AS changed FROM claim_view WHERE version = 2 AND verdict = 'reported'`);
     expect(changed).toBeGreaterThanOrEqual(REMEMBERED_ROWS + 2000);
