@@ -3,18 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { HttpException, type INestApplication } from '@nestjs/common';
+import { HttpException, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { ApiKeys } from './auth/api-keys.service';
 import type { Role } from './common/decider';
+import { MAX_PATH_PARAMETER } from './common/problem';
+import { sendProblem } from './common/problem.filter';
 import { requestContext, type RequestScope } from './common/request-context';
 import { StorableTextPipe, validationPipe } from './common/validation';
 import type { AppConfig } from './config/app.config';
@@ -127,6 +129,8 @@ type ScopedRequest = FastifyRequest & { scope?: RequestScope };
  * rules and the request's async context set up in its hooks.
  */
 const httpAdapter = (config: AppConfig): FastifyAdapter => {
+  const headers = securityHeaders();
+  const logger = new NestLogger('HTTP');
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     trustProxy: trustProxyOf(config.TRUST_PROXY),
@@ -134,7 +138,13 @@ const httpAdapter = (config: AppConfig): FastifyAdapter => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: MAX_PATH_PARAMETER },
+    // What the router refuses before any hook runs (a malformed escape in the path, an over-long path
+    // parameter) is a problem too, with the same headers as every other response.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      reply.headers(headers);
+      sendProblem(error, reply, logger);
+    },
   });
   const fastify = adapter.getInstance();
   const routes: ServedRoute[] = [];
@@ -142,7 +152,6 @@ const httpAdapter = (config: AppConfig): FastifyAdapter => {
   fastify.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, path: route.url });
   });
-  const headers = securityHeaders();
   fastify.addHook('onRequest', (request: ScopedRequest, reply, done) => {
     reply.headers(headers);
     if (isNonJsonBody(request)) {

@@ -51,6 +51,9 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The longest path parameter the router accepts; a longer one is a 414 before any route runs. */
+export const MAX_PATH_PARAMETER = 500;
+
 const CODES_OF_STATUS: Record<number, string> = {
   400: 'REQUEST.INVALID',
   401: 'AUTH.UNAUTHENTICATED',
@@ -143,6 +146,12 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
   if (isFastifyError(error) && error.statusCode >= 400 && error.statusCode < 500) {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return plain(problem(413, 'REQUEST.TOO_LARGE', 'The body is larger than 100 kB.'));
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return plain(problem(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json.'));
+    if (error.code === 'FST_ERR_BAD_URL') {
+      return plain(problem(400, 'REQUEST.MALFORMED_URL', "The path is not valid percent-encoding: a '%' must begin an escape such as %20 (send a '%' itself as %25)."));
+    }
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      return plain(problem(414, 'REQUEST.URI_TOO_LONG', `A part of the path is longer than ${MAX_PATH_PARAMETER} characters; ids are UUIDs.`));
+    }
     return plain(problem(error.statusCode, CODES_OF_STATUS[error.statusCode] ?? 'REQUEST.INVALID', 'The request could not be read.'));
   }
   if (isUnavailable(error)) {

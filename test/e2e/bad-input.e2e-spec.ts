@@ -397,6 +397,34 @@ describe('Bad input over HTTP', () => {
       expect(await t.eventCount()).toBe(before);
     });
 
+    it('When an id is long, then it is the 404 any id that is not a UUID gets, up to 500 characters, and a 414 problem beyond', async () => {
+      const missing = await t.http.get('/api/claims/not-a-uuid').set(t.auth('reader'));
+      expectProblem(missing, 404, 'CLAIM.NOT_FOUND');
+      const long = await t.http.get(`/api/claims/${'a'.repeat(500)}`).set(t.auth('reader'));
+      expect({ status: long.status, body: long.body }).toEqual({ status: 404, body: missing.body });
+      const before = await t.eventCount();
+      for (const res of [
+        await t.http.get(`/api/claims/${'a'.repeat(501)}`).set(t.auth('reader')),
+        await t.http.post(`/api/claims/${'a'.repeat(501)}/verdicts`).set(t.auth('reviewer')).set(ifMatch(1)).send({ verdict: 'reported', reason: 'Reported.' }),
+      ]) {
+        expectProblem(res, 414, 'REQUEST.URI_TOO_LONG');
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+      }
+      expect(await t.eventCount()).toBe(before);
+    });
+
+    it.each(['/api/claims/%', '/api/claims/%E0%A4%A', `/api/claims/%CLAIM%/%ZZ`])(
+      'When the path %s is not valid percent-encoding, then it is a 400 problem that says so',
+      async (path) => {
+        const before = await t.eventCount();
+        const res = await t.http.get(path.replace('%CLAIM%', claimId)).set(t.auth('reader'));
+        expectProblem(res, 400, 'REQUEST.MALFORMED_URL');
+        expect(res.body.detail).toContain('%25');
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(await t.eventCount()).toBe(before);
+      },
+    );
+
     it.each([
       ['garbage', 'not-a-cursor'],
       ['a plain position', 'p:1'],
