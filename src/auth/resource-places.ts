@@ -1,14 +1,14 @@
 import type { ResourcePlace } from '../common/access';
-import type { Database } from '../database/database';
+import { statement, type Database, type Statement } from '../database/database';
 
 export type ScopedKind = 'story' | 'claim' | 'source';
 
 // A story is public once its publication time has passed; a claim is where its story is; sources are common ground.
-const PLACE_SQL: Record<ScopedKind, string> = {
-  story: 'SELECT desk, coalesce(published_at <= now(), false) AS public FROM story_view WHERE id = $1',
-  claim: `SELECT s.desk, coalesce(s.published_at <= now(), false) AS public
-          FROM claim_view c JOIN story_view s ON s.id = c.story_id WHERE c.id = $1`,
-  source: 'SELECT desk, true AS public FROM source_view WHERE id = $1',
+const PLACE_SQL: Record<ScopedKind, Statement> = {
+  story: statement('SELECT desk, coalesce(published_at <= now(), false) AS public FROM story_view WHERE id = $1'),
+  claim: statement(`SELECT s.desk, coalesce(s.published_at <= now(), false) AS public
+          FROM claim_view c JOIN story_view s ON s.id = c.story_id WHERE c.id = $1`),
+  source: statement('SELECT desk, true AS public FROM source_view WHERE id = $1'),
 };
 
 /** Where a story, claim or source sits, read from the inline read models (written in the append's transaction). */

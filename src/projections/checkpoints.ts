@@ -1,4 +1,4 @@
-import type { Tx } from '../database/database';
+import { statement, type Tx } from '../database/database';
 import type { Checkpoint } from '../event-store/checkpoint';
 
 export const isAfter = (a: Checkpoint, b: Checkpoint): boolean => {
@@ -34,6 +34,11 @@ export const saveCheckpoint = async (tx: Tx, name: string, checkpoint: Checkpoin
  * lease and nobody else moved it. In a projection transaction it also locks the row until commit.
  * False when it did not move (see checkpointBlocker for why).
  */
+const ADVANCE = statement(`UPDATE projection_checkpoints
+  SET transaction_id = $5::xid8, global_position = $6, events_applied = events_applied + $7, updated_at = now()
+  WHERE name = $1 AND epoch = $2 AND transaction_id = $3::xid8 AND global_position = $4
+  RETURNING 1 AS moved`);
+
 export const advanceCheckpoint = async (
   on: Tx,
   name: string,
@@ -42,12 +47,8 @@ export const advanceCheckpoint = async (
   to: Checkpoint,
   applied: number,
 ): Promise<boolean> => {
-  const sql = `UPDATE projection_checkpoints
-     SET transaction_id = $5::xid8, global_position = $6, events_applied = events_applied + $7, updated_at = now()
-     WHERE name = $1 AND epoch = $2 AND transaction_id = $3::xid8 AND global_position = $4
-     RETURNING 1 AS moved`;
   const values = [name, epoch, from.transactionId, from.globalPosition, to.transactionId, to.globalPosition, applied];
-  const { rows } = await on.query<{ moved: number }>(sql, values);
+  const { rows } = await on.query<{ moved: number }>({ ...ADVANCE, values });
   return rows.length === 1;
 };
 

@@ -10,6 +10,8 @@ import { claimDecider, type ClaimState } from '../claim.decider';
 import type { ListClaimsQuery } from '../dto/claim.dto';
 import { toClaimView, type ClaimView } from './claim.view';
 
+const FIND = statement('SELECT state, version, created_position FROM claim_view WHERE id = $1');
+
 /** The decider as snapshots key it: with its module's text (docs/decisions/050-snapshots.md). */
 const claimSnapshots = withSourceOf(claimDecider, require.resolve('../claim.decider'));
 
@@ -37,7 +39,7 @@ export class ClaimViews {
   ) {}
 
   async find(id: string): Promise<ClaimView | null> {
-    const [row] = await this.db.query<ClaimRow>('SELECT state, version, created_position FROM claim_view WHERE id = $1', [id]);
+    const [row] = await this.db.query<ClaimRow>(FIND, [id]);
     return row ? viewOf(row) : null;
   }
 

@@ -1,4 +1,4 @@
-import type { Tx } from '../../database/database';
+import { statement, type Tx } from '../../database/database';
 import type { StoredEvent } from '../../event-store/event-store.types';
 import { isLaterPosition, type ProjectionDefinition, type ReplayableProjection } from '../../projections/projection';
 import type { ClaimEvent } from '../claim.decider';
@@ -29,7 +29,7 @@ const foldRows = async (
   const relevant = events.filter((event) => event.streamId.startsWith('claim-'));
   if (relevant.length === 0) return;
   const ids = [...new Set(relevant.map(claimIdOf))];
-  const { rows } = await tx.query<Row>(`SELECT ${columns.join(', ')} FROM ${table} WHERE claim_id = ANY($1::uuid[])`, [ids]);
+  const { rows } = await tx.query<Row>({ ...statement(`SELECT ${columns.join(', ')} FROM ${table} WHERE claim_id = ANY($1::uuid[])`), values: [ids] });
   const current = new Map<string, Row>(rows.map((row) => [row.claim_id, row]));
   const changed = new Set<Row>();
   for (const event of relevant) {
@@ -47,12 +47,14 @@ const foldRows = async (
   }
   if (changed.size === 0) return;
   // One JSON document of rows, typed by the table's own row type: cheaper to send than a parameter per column.
-  await tx.query(
-    `INSERT INTO ${table} (${columns.join(', ')})
-     SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1)
-     ON CONFLICT (claim_id) DO UPDATE SET ${columns.filter((n) => n !== 'claim_id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
-    [JSON.stringify([...changed])],
-  );
+  await tx.query({
+    ...statement(
+      `INSERT INTO ${table} (${columns.join(', ')})
+       SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1)
+       ON CONFLICT (claim_id) DO UPDATE SET ${columns.filter((n) => n !== 'claim_id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
+    ),
+    values: [JSON.stringify([...changed])],
+  });
 };
 
 const DASHBOARD_COLUMNS = ['claim_id', 'story_id', 'statement', 'kind', 'verdict', 'topics', 'due_at', 'resolved', 'withdrawn', 'updated_at', 'last_position'];
@@ -103,18 +105,23 @@ export const dashboardProjection: ProjectionDefinition = {
       // Two statements: a DELETE in the same statement as the INSERT would not see the rows just added.
       // Who and when come from the log itself, for these few events only: a replay then needs neither
       // the metadata nor the recorded time of the millions of events before them.
-      await tx.query(
-        `INSERT INTO ${changes} (global_position, stream_id, type, at, actor)
-         SELECT global_position, stream_id, type, date_trunc('milliseconds', recorded_at),
-                CASE WHEN jsonb_typeof(metadata -> 'actor') = 'string' THEN metadata ->> 'actor' END
-         FROM events WHERE global_position = ANY($1::bigint[])
-         ON CONFLICT DO NOTHING`,
-        [recent.map((e) => e.globalPosition)],
-      );
-      await tx.query(
-        `DELETE FROM ${changes} WHERE global_position <
-           (SELECT min(global_position) FROM (SELECT global_position FROM ${changes} ORDER BY global_position DESC LIMIT ${RECENT_CHANGES}) latest)`,
-      );
+      await tx.query({
+        ...statement(
+          `INSERT INTO ${changes} (global_position, stream_id, type, at, actor)
+           SELECT global_position, stream_id, type, date_trunc('milliseconds', recorded_at),
+                  CASE WHEN jsonb_typeof(metadata -> 'actor') = 'string' THEN metadata ->> 'actor' END
+           FROM events WHERE global_position = ANY($1::bigint[])
+           ON CONFLICT DO NOTHING`,
+        ),
+        values: [recent.map((e) => e.globalPosition)],
+      });
+      await tx.query({
+        ...statement(
+          `DELETE FROM ${changes} WHERE global_position <
+             (SELECT min(global_position) FROM (SELECT global_position FROM ${changes} ORDER BY global_position DESC LIMIT ${RECENT_CHANGES}) latest)`,
+        ),
+        values: [],
+      });
     };
     return { name: 'dashboard', handles: '*', replayDetails: [], apply: (event, tx) => applyBatch([event], tx), applyBatch };
   },

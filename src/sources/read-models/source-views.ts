@@ -2,11 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, type Page, pageOf } from '../../common/paging';
 import type { SourceFacts } from '../../common/queries';
 import type { ReadAt } from '../../common/read-at';
-import { Database } from '../../database/database';
+import { Database, statement } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
 import { foldAt, withSourceOf } from '../../event-store/snapshots';
 import type { ListSourcesQuery } from '../dto/source.dto';
 import { sourceDecider, type Source, type SourceState } from '../source.decider';
+
+const FIND = statement('SELECT state, version, created_position FROM source_view WHERE id = $1');
+const FACTS = statement('SELECT id, reliability, anonymous, descriptor FROM source_view WHERE id = ANY($1::uuid[])');
 
 /** The decider as snapshots key it: with its module's text (docs/decisions/050-snapshots.md). */
 const sourceSnapshots = withSourceOf(sourceDecider, require.resolve('../source.decider'));
@@ -51,7 +54,7 @@ export class SourceViews {
   ) {}
 
   async find(id: string): Promise<SourceView | null> {
-    const [row] = await this.db.query<SourceRow>('SELECT state, version, created_position FROM source_view WHERE id = $1', [id]);
+    const [row] = await this.db.query<SourceRow>(FIND, [id]);
     return row ? viewOf(row) : null;
   }
 
@@ -70,7 +73,7 @@ export class SourceViews {
   async facts(ids: readonly string[]): Promise<Record<string, SourceFacts>> {
     if (ids.length === 0) return {};
     const rows = await this.db.query<{ id: string; reliability: SourceFacts['reliability']; anonymous: boolean; descriptor: string }>(
-      'SELECT id, reliability, anonymous, descriptor FROM source_view WHERE id = ANY($1::uuid[])',
+      FACTS,
       [[...new Set(ids)]],
     );
     return Object.fromEntries(rows.map((row) => [row.id, { reliability: row.reliability, anonymous: row.anonymous, descriptor: row.descriptor }]));

@@ -2,11 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { DeskScope } from '../../common/access';
 import { decodeCursor, type Page, pageOf } from '../../common/paging';
 import type { ReadAt } from '../../common/read-at';
-import { Database } from '../../database/database';
+import { Database, statement } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
 import { foldAt, withSourceOf } from '../../event-store/snapshots';
 import type { ListStoriesQuery } from '../dto/story.dto';
 import { storyDecider, type StoryState } from '../story.decider';
+
+const FIND = statement('SELECT state, version, created_position FROM story_view WHERE id = $1');
+const SLUG_TAKEN = statement('SELECT 1 FROM story_view WHERE slug = $1');
 
 /** The decider as snapshots key it: with its module's text (docs/decisions/050-snapshots.md). */
 const storySnapshots = withSourceOf(storyDecider, require.resolve('../story.decider'));
@@ -27,7 +30,7 @@ export class StoryViews {
   ) {}
 
   async find(id: string): Promise<FoundStory | null> {
-    const [row] = await this.db.query<StoryRow>('SELECT state, version, created_position FROM story_view WHERE id = $1', [id]);
+    const [row] = await this.db.query<StoryRow>(FIND, [id]);
     return row ? found(row) : null;
   }
 
@@ -44,7 +47,7 @@ export class StoryViews {
   }
 
   async slugTaken(slug: string): Promise<boolean> {
-    return (await this.db.query('SELECT 1 FROM story_view WHERE slug = $1', [slug])).length > 0;
+    return (await this.db.query(SLUG_TAKEN, [slug])).length > 0;
   }
 
   /** Newest first, only what the desk scope may see (src/common/access.ts). */
