@@ -29,16 +29,16 @@ export const saveCheckpoint = async (tx: Tx, name: string, checkpoint: Checkpoin
   );
 };
 
-/**
- * Compare-and-set in one statement (a Tx, or the pool for a statement of its own): moves the checkpoint from `from` to `to` only while `epoch` holds the
- * lease and nobody else moved it. In a projection transaction it also locks the row until commit.
- * False when it did not move (see checkpointBlocker for why).
- */
 const ADVANCE = statement(`UPDATE projection_checkpoints
   SET transaction_id = $5::xid8, global_position = $6, events_applied = events_applied + $7, updated_at = now()
   WHERE name = $1 AND epoch = $2 AND transaction_id = $3::xid8 AND global_position = $4
   RETURNING 1 AS moved`);
 
+/**
+ * Compare-and-set in one statement (a Tx, or the pool for a statement of its own): moves the checkpoint from `from` to `to` only while `epoch` holds the
+ * lease and nobody else moved it. In a projection transaction it also locks the row until commit.
+ * False when it did not move (see checkpointBlocker for why).
+ */
 export const advanceCheckpoint = async (
   on: Tx,
   name: string,

@@ -19,42 +19,41 @@ interface Row {
  * last applied, so applying a batch twice changes nothing. `evolve` returns the row to write (a new
  * one, or the one it was given, changed in place) or undefined to leave it as it was.
  */
-const foldRows = async (
-  tx: Tx,
+const rowFolder = (
   table: string,
   columns: readonly string[],
-  events: readonly StoredEvent[],
   evolve: (row: Row | undefined, event: ClaimEvent, id: string) => Row | undefined,
-): Promise<void> => {
-  const relevant = events.filter((event) => event.streamId.startsWith('claim-'));
-  if (relevant.length === 0) return;
-  const ids = [...new Set(relevant.map(claimIdOf))];
-  const { rows } = await tx.query<Row>({ ...statement(`SELECT ${columns.join(', ')} FROM ${table} WHERE claim_id = ANY($1::uuid[])`), values: [ids] });
-  const current = new Map<string, Row>(rows.map((row) => [row.claim_id, row]));
-  const changed = new Set<Row>();
-  for (const event of relevant) {
-    const id = claimIdOf(event);
-    const row = current.get(id);
-    if (row && !isLaterPosition(event.globalPosition, row.last_position)) continue;
-    const next = evolve(row, { type: event.type, data: event.data } as ClaimEvent, id);
-    if (!next) continue;
-    next.last_position = event.globalPosition;
-    if (next !== row) {
-      if (row) changed.delete(row);
-      current.set(id, next);
-    }
-    changed.add(next);
-  }
-  if (changed.size === 0) return;
+): ((events: readonly StoredEvent[], tx: Tx) => Promise<void>) => {
+  const select = statement(`SELECT ${columns.join(', ')} FROM ${table} WHERE claim_id = ANY($1::uuid[])`);
   // One JSON document of rows, typed by the table's own row type: cheaper to send than a parameter per column.
-  await tx.query({
-    ...statement(
-      `INSERT INTO ${table} (${columns.join(', ')})
-       SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1)
-       ON CONFLICT (claim_id) DO UPDATE SET ${columns.filter((n) => n !== 'claim_id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
-    ),
-    values: [JSON.stringify([...changed])],
-  });
+  const upsert = statement(
+    `INSERT INTO ${table} (${columns.join(', ')})
+     SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1)
+     ON CONFLICT (claim_id) DO UPDATE SET ${columns.filter((n) => n !== 'claim_id').map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
+  );
+  return async (events, tx) => {
+    const relevant = events.filter((event) => event.streamId.startsWith('claim-'));
+    if (relevant.length === 0) return;
+    const ids = [...new Set(relevant.map(claimIdOf))];
+    const { rows } = await tx.query<Row>({ ...select, values: [ids] });
+    const current = new Map<string, Row>(rows.map((row) => [row.claim_id, row]));
+    const changed = new Set<Row>();
+    for (const event of relevant) {
+      const id = claimIdOf(event);
+      const row = current.get(id);
+      if (row && !isLaterPosition(event.globalPosition, row.last_position)) continue;
+      const next = evolve(row, { type: event.type, data: event.data } as ClaimEvent, id);
+      if (!next) continue;
+      next.last_position = event.globalPosition;
+      if (next !== row) {
+        if (row) changed.delete(row);
+        current.set(id, next);
+      }
+      changed.add(next);
+    }
+    if (changed.size === 0) return;
+    await tx.query({ ...upsert, values: [JSON.stringify([...changed])] });
+  };
 };
 
 const DASHBOARD_COLUMNS = ['claim_id', 'story_id', 'statement', 'kind', 'verdict', 'topics', 'due_at', 'resolved', 'withdrawn', 'updated_at', 'last_position'];
@@ -98,30 +97,26 @@ export const dashboardProjection: ProjectionDefinition = {
   mode: 'async',
   tables: ['dashboard_claims', 'dashboard_changes'],
   create: (table): ReplayableProjection => {
+    const foldClaims = rowFolder(table('dashboard_claims'), DASHBOARD_COLUMNS, evolveDashboardRow);
+    const changes = table('dashboard_changes');
+    // Two statements: a DELETE in the same statement as the INSERT would not see the rows just added.
+    // Who and when come from the log itself, for these few events only: a replay then needs neither
+    // the metadata nor the recorded time of the millions of events before them.
+    const recordChanges = statement(
+      `INSERT INTO ${changes} (global_position, stream_id, type, at, actor)
+       SELECT global_position, stream_id, type, date_trunc('milliseconds', recorded_at),
+              CASE WHEN jsonb_typeof(metadata -> 'actor') = 'string' THEN metadata ->> 'actor' END
+       FROM events WHERE global_position = ANY($1::bigint[])
+       ON CONFLICT DO NOTHING`,
+    );
+    const keepRecent = statement(
+      `DELETE FROM ${changes} WHERE global_position <
+         (SELECT min(global_position) FROM (SELECT global_position FROM ${changes} ORDER BY global_position DESC LIMIT ${RECENT_CHANGES}) latest)`,
+    );
     const applyBatch = async (events: readonly StoredEvent[], tx: Tx) => {
-      await foldRows(tx, table('dashboard_claims'), DASHBOARD_COLUMNS, events, evolveDashboardRow);
-      const recent = events.slice(-RECENT_CHANGES);
-      const changes = table('dashboard_changes');
-      // Two statements: a DELETE in the same statement as the INSERT would not see the rows just added.
-      // Who and when come from the log itself, for these few events only: a replay then needs neither
-      // the metadata nor the recorded time of the millions of events before them.
-      await tx.query({
-        ...statement(
-          `INSERT INTO ${changes} (global_position, stream_id, type, at, actor)
-           SELECT global_position, stream_id, type, date_trunc('milliseconds', recorded_at),
-                  CASE WHEN jsonb_typeof(metadata -> 'actor') = 'string' THEN metadata ->> 'actor' END
-           FROM events WHERE global_position = ANY($1::bigint[])
-           ON CONFLICT DO NOTHING`,
-        ),
-        values: [recent.map((e) => e.globalPosition)],
-      });
-      await tx.query({
-        ...statement(
-          `DELETE FROM ${changes} WHERE global_position <
-             (SELECT min(global_position) FROM (SELECT global_position FROM ${changes} ORDER BY global_position DESC LIMIT ${RECENT_CHANGES}) latest)`,
-        ),
-        values: [],
-      });
+      await foldClaims(events, tx);
+      await tx.query({ ...recordChanges, values: [events.slice(-RECENT_CHANGES).map((e) => e.globalPosition)] });
+      await tx.query({ ...keepRecent, values: [] });
     };
     return { name: 'dashboard', handles: '*', replayDetails: [], apply: (event, tx) => applyBatch([event], tx), applyBatch };
   },
@@ -145,7 +140,7 @@ export const claimSearchProjection: ProjectionDefinition = {
   mode: 'async',
   tables: ['claim_search'],
   create: (table): ReplayableProjection => {
-    const applyBatch = (events: readonly StoredEvent[], tx: Tx) => foldRows(tx, table('claim_search'), SEARCH_COLUMNS, events, evolveSearchRow);
+    const applyBatch = rowFolder(table('claim_search'), SEARCH_COLUMNS, evolveSearchRow);
     return {
       name: 'claim_search',
       handles: ['ClaimRecorded', 'ClaimReworded', 'ClaimWithdrawn', 'ClaimReinstated'],
