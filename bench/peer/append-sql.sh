@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The database's share of a single-event append, without any client: pgbench, one connection, prepared
-# statements, alternating our append statement (append_events + the RETURNING the store reads) with the
+# statements, alternating our append statement (append_event + the RETURNING the store reads) with the
 # peer harness' one-statement OCC floor (Dcte1), on the same ~1 KB payload. Needs `npm run build` and pgbench.
 # env: DATABASE_URL (a server; default the local service), ROUNDS (3), SECONDS_PER_RUN (10).
 set -euo pipefail
@@ -43,6 +43,8 @@ const [url, work] = process.argv.slice(1);
   const parts = canonicalParts({ streamId: "s0", eventId: "7c1a4f0e-0000-4000-8000-000000000001", type: "CitationAdded", schemaVersion: 1, data, metadata, recordedAt: new Date() });
   fs.writeFileSync(`${work}/data`, JSON.stringify(data));
   fs.writeFileSync(`${work}/meta`, JSON.stringify(metadata));
+  fs.writeFileSync(`${work}/head`, parts.head);
+  fs.writeFileSync(`${work}/tail`, parts.tail);
   fs.writeFileSync(`${work}/heads`, prepareValue([parts.head]));
   fs.writeFileSync(`${work}/tails`, prepareValue([parts.tail]));
 })().catch((error) => { console.error(error); process.exit(1); });
@@ -54,20 +56,24 @@ SQL
 cat > "$work/table.sql" <<'SQL'
 WITH s AS (UPDATE f_streams SET version = version + 1 WHERE id = 's' || :client_id RETURNING id, version) INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash) SELECT 't' || s.id, s.version, gen_random_uuid(), 'CitationAdded', :data::jsonb, :meta::jsonb, now(), sha256(s.id::bytea), sha256(s.id::bytea) FROM s RETURNING global_position;
 SQL
+# Our statement as the store sends a single event (append_event), and the same event through the array form (append_events).
 cat > "$work/ours.sql" <<'SQL'
-WITH appended AS (SELECT * FROM append_events('s' || :client_id, 'bench', -1, now(), ARRAY[gen_random_uuid()], '{CitationAdded}'::text[], '{1}'::int[], :heads::text[], :tails::text[])) SELECT global_position, transaction_id::text AS transaction_id, stream_version, event_id, prev_hash, hash FROM appended ORDER BY stream_version;
+SELECT global_position, transaction_id::text AS transaction_id, stream_version, event_id, prev_hash, hash FROM append_event('s' || :client_id, 'bench', -1, now(), gen_random_uuid(), 'CitationAdded', 1, :head, :tail) AS appended ORDER BY stream_version;
+SQL
+cat > "$work/arrays.sql" <<'SQL'
+SELECT global_position, transaction_id::text AS transaction_id, stream_version, event_id, prev_hash, hash FROM append_events('s' || :client_id, 'bench', -1, now(), ARRAY[gen_random_uuid()], '{CitationAdded}'::text[], '{1}'::int[], :heads::text[], :tails::text[]) AS appended ORDER BY stream_version;
 SQL
 run() {
   pgbench -n -M prepared -c 1 -T "$seconds" -f "$work/$1.sql" -D data="$(cat "$work/data")" -D meta="$(cat "$work/meta")" \
-    -D heads="$(cat "$work/heads")" -D tails="$(cat "$work/tails")" "$url" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+    -D heads="$(cat "$work/heads")" -D tails="$(cat "$work/tails")" -D head="$(cat "$work/head")" -D tail="$(cat "$work/tail")" "$url" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 echo "append statements per second, one connection, ${seconds} s per run (server only: no client work)"
 ratios=()
 for round in $(seq "$rounds"); do
-  floor=$(run floor); table=$(run table); ours=$(run ours)
-  ratio=$(node -e 'console.log((process.argv[2] / process.argv[1]).toFixed(2))' "$floor" "$ours")
-  table_ratio=$(node -e 'console.log((process.argv[2] / process.argv[1]).toFixed(2))' "$floor" "$table")
+  floor=$(run floor); table=$(run table); arrays=$(run arrays); ours=$(run ours)
+  of() { node -e 'console.log((process.argv[2] / process.argv[1]).toFixed(2))' "$floor" "$1"; }
+  ratio=$(of "$ours")
   ratios+=("$ratio")
-  echo "round $round/$rounds: Dcte1 floor ${floor%.*}/s, floor statement into our events table ${table%.*}/s ($table_ratio), append_events ${ours%.*}/s, ratio $ratio"
+  echo "round $round/$rounds: Dcte1 floor ${floor%.*}/s, floor statement into our events table ${table%.*}/s ($(of "$table")), append_events ${arrays%.*}/s ($(of "$arrays")), append_event ${ours%.*}/s, ratio $ratio"
 done
 echo "median ratio: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(( (${#ratios[@]} + 1) / 2 ))p")"

@@ -11,8 +11,9 @@ import { AuditCheckpoints1764320101000 } from '../../migrations/1764320101000-au
 import { Desks1764320600000 } from '../../migrations/1764320600000-desks';
 import { KeyChangeNotify1764320700000 } from '../../migrations/1764320700000-key-change-notify';
 import { StateViewsJson1764320800000 } from '../../migrations/1764320800000-state-views-json';
+import { AppendOneEvent1764320900000 } from '../../migrations/1764320900000-append-one-event';
 
-export const MIGRATIONS = [EventStore1764320000000, ReadModels1764320001000, Access1764320002000, AppRole1764320100000, AuditCheckpoints1764320101000, AsyncProjections1764320200000, AppendFunction1764320300000, SourceKeys1764320400000, Snapshots1764320500000, Desks1764320600000, KeyChangeNotify1764320700000, StateViewsJson1764320800000];
+export const MIGRATIONS = [EventStore1764320000000, ReadModels1764320001000, Access1764320002000, AppRole1764320100000, AuditCheckpoints1764320101000, AsyncProjections1764320200000, AppendFunction1764320300000, SourceKeys1764320400000, Snapshots1764320500000, Desks1764320600000, KeyChangeNotify1764320700000, StateViewsJson1764320800000, AppendOneEvent1764320900000];
 
 /** The role the API's pool runs as: it may only INSERT into events (migration 1764320100000). */
 export const APP_ROLE = 'claimtrail_app';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../common/domain-error';
 import { START, formatCheckpoint } from './checkpoint';
 import { EventStore } from './event-store';
+import { eventHash } from './event-hash';
 import type { StoredEvent } from './event-store.types';
 import { useTestStore } from '../../test/support/test-store';
 import { mulberry32 } from '../../test/support/seeded-random';
@@ -193,5 +194,26 @@ describe('EventStore on PostgreSQL', () => {
     expect(second.prevHash?.equals(first.hash)).toBe(true);
     const [{ last_hash }] = await t.db.query<{ last_hash: Buffer }>('SELECT last_hash FROM streams WHERE stream_id = $1', [stream]);
     expect(last_hash.equals(second.hash)).toBe(true);
+  });
+
+  it('When single events (append_event) and batches (append_events) take turns on a stream, then both seal each event as eventHash does and continue one chain', async () => {
+    const stream = `claim-${randomUUID()}`;
+    const single = { ...claimRecorded(3), eventId: randomUUID() };
+    expect((await t.store.append(stream, 'no_stream', [claimRecorded(1)])).version).toBe(1);
+    expect((await t.store.append(stream, 1, [claimRecorded(2)])).version).toBe(2);
+    expect((await t.store.append(stream, 2, [single])).version).toBe(3);
+    expect(await t.store.append(stream, 2, [single])).toMatchObject({ version: 3, idempotent: true });
+    expect((await conflictOf(t.store.append(stream, 2, [claimRecorded(4)]))).details.currentVersion).toBe(3);
+    expect((await t.store.append(stream, 3, [claimRecorded(4), claimRecorded(5)])).version).toBe(5);
+    expect((await t.store.append(stream, 'any', [claimRecorded(6)])).version).toBe(6);
+    const events = await t.store.readStream(stream);
+    expect(events.map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5, 6]);
+    events.forEach((event, i) => {
+      const previous = i === 0 ? null : events[i - 1].hash;
+      expect(event.prevHash?.toString('hex') ?? null).toBe(previous?.toString('hex') ?? null);
+      expect(event.hash.toString('hex')).toBe(eventHash(previous, event).toString('hex'));
+    });
+    const [{ last_hash }] = await t.db.query<{ last_hash: Buffer }>('SELECT last_hash FROM streams WHERE stream_id = $1', [stream]);
+    expect(last_hash.toString('hex')).toBe(events[5].hash.toString('hex'));
   });
 });
