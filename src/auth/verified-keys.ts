@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import type { Principal } from '../common/request-context';
+import { RetryUntilStopped } from '../database/retry-until-stopped';
 
 /** Revocations and this process's own pings travel on one channel, so they arrive in commit order. */
 export const KEY_CHANNEL = 'claimtrail_keys';
@@ -39,7 +40,7 @@ export class VerifiedKeys {
   private readonly pingsSent = new Map<number, number>();
   private listener: Client | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly listening = new RetryUntilStopped(() => this.listen(), RECONNECT_MS);
   private nextPing = 0;
   private lastPingSentAt = -Infinity;
   private closed = false;
@@ -58,7 +59,7 @@ export class VerifiedKeys {
   get(keyHash: string): Principal | null {
     if (!this.started) {
       this.started = true;
-      this.listen().catch(() => this.scheduleReconnect());
+      void this.listening.start();
     }
     if (!this.trusted()) return null;
     const entry = this.entries.get(keyHash);
@@ -108,7 +109,7 @@ export class VerifiedKeys {
         this.stopPinging();
       }
       void client.end().catch(() => undefined);
-      this.scheduleReconnect();
+      this.listening.retry();
     };
     client.on('notification', (message) => this.onNotification(message.payload));
     client.on('error', lost);
@@ -147,19 +148,10 @@ export class VerifiedKeys {
     this.pingTimer = null;
   }
 
-  private scheduleReconnect(): void {
-    if (this.closed || this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      this.listen().catch(() => this.scheduleReconnect());
-    }, RECONNECT_MS);
-    this.reconnectTimer.unref();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.stopPinging();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.listening.stop();
     const listener = this.listener;
     this.listener = null;
     this.forgetAll();

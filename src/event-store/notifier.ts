@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { RetryUntilStopped } from '../database/retry-until-stopped';
 
 const CHANNEL = 'claimtrail_events';
 const RECONNECT_MS = 1000;
@@ -21,7 +22,7 @@ export class CommitNotifier {
   private lastNotifyAt = 0;
   private readonly nonce = randomUUID();
   private closed = false;
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly listening = new RetryUntilStopped(() => this.listen(), RECONNECT_MS);
 
   constructor(
     private readonly url: string,
@@ -29,7 +30,7 @@ export class CommitNotifier {
   ) {}
 
   async start(): Promise<void> {
-    await this.listen().catch(() => this.scheduleReconnect());
+    await this.listening.start();
   }
 
   private async listen(): Promise<void> {
@@ -41,22 +42,13 @@ export class CommitNotifier {
     client.on('error', () => {
       if (this.listener === client) this.listener = null;
       void client.end().catch(() => undefined);
-      this.scheduleReconnect();
+      this.listening.retry();
     });
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
     this.listener = client;
     // Anything committed while we were not listening must not wait for the next poll.
     this.wakeAll();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      this.listen().catch(() => this.scheduleReconnect());
-    }, RECONNECT_MS);
-    this.reconnectTimer.unref();
   }
 
   /** Called after a commit: wake local subscribers now, and other processes with one NOTIFY per gap. */
@@ -93,7 +85,7 @@ export class CommitNotifier {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.listening.stop();
     this.wakeAll();
     const listener = this.listener;
     this.listener = null;
