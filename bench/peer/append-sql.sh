@@ -2,13 +2,15 @@
 # The database's share of a single-event append, without any client: pgbench, one connection, prepared
 # statements, alternating our append statement (append_event + the RETURNING the store reads) with the
 # peer harness' one-statement OCC floor (Dcte1), on the same ~1 KB payload. Needs `npm run build` and pgbench.
-# env: DATABASE_URL (a server; default the local service), ROUNDS (3), SECONDS_PER_RUN (10).
+# env: DATABASE_URL (a server; default the local service), ROUNDS (3), SECONDS_PER_RUN (10),
+#      SYNCHRONOUS_COMMIT (on; off leaves out the wait for the WAL flush, so only the statements' CPU is compared).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 project="$(cd "$here/../.." && pwd)"
 server="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 rounds="${ROUNDS:-3}"
 seconds="${SECONDS_PER_RUN:-10}"
+sync="${SYNCHRONOUS_COMMIT:-on}"
 command -v pgbench > /dev/null || { echo "pgbench not found: install postgresql-client" >&2; exit 1; }
 [ -f "$project/dist/src/database/data-source.js" ] || { echo "run npm run build first" >&2; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/claimtrail-append-sql.XXXXXX")"
@@ -64,10 +66,10 @@ cat > "$work/arrays.sql" <<'SQL'
 SELECT global_position, transaction_id::text AS transaction_id, stream_version, event_id, prev_hash, hash FROM append_events('s' || :client_id, 'bench', -1, now(), ARRAY[gen_random_uuid()], '{CitationAdded}'::text[], '{1}'::int[], :heads::text[], :tails::text[]) AS appended ORDER BY stream_version;
 SQL
 run() {
-  pgbench -n -M prepared -c 1 -T "$seconds" -f "$work/$1.sql" -D data="$(cat "$work/data")" -D meta="$(cat "$work/meta")" \
+  PGOPTIONS="-c synchronous_commit=$sync" pgbench -n -M prepared -c 1 -T "$seconds" -f "$work/$1.sql" -D data="$(cat "$work/data")" -D meta="$(cat "$work/meta")" \
     -D heads="$(cat "$work/heads")" -D tails="$(cat "$work/tails")" -D head="$(cat "$work/head")" -D tail="$(cat "$work/tail")" "$url" 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
-echo "append statements per second, one connection, ${seconds} s per run (server only: no client work)"
+echo "append statements per second, one connection, ${seconds} s per run, synchronous_commit=$sync (server only: no client work)"
 ratios=()
 for round in $(seq "$rounds"); do
   floor=$(run floor); table=$(run table); arrays=$(run arrays); ours=$(run ours)
